@@ -1,0 +1,1 @@
+"""The example resource: a tenant's orders. Replace it with your own."""

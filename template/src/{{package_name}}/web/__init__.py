@@ -1,0 +1,1 @@
+"""Thin web glue: binds each /api request to its tenant and turns every error into JSON."""
