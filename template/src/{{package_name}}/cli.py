@@ -5,6 +5,7 @@ Errors are one line on stderr and a non-zero exit; no traceback reaches the user
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -51,6 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # Development database: keep it migrated so `serve` works on a fresh checkout.
         migrate()
     assert_app_role_safe()
+    # SIGTERM (docker stop, process managers) exits cleanly, so shutdown hooks run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     serve(args.host, args.port)
 
 

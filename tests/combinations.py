@@ -1,0 +1,61 @@
+"""The combinations the questionnaire accepts, derived from copier.yml (never a hand list).
+
+Every framework × orm × isolation choice is offered to copier itself (pretend mode, nothing
+written); what copier refuses, such as a disabled choice, is not a combination.
+"""
+
+import itertools
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import copier
+import yaml
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+STACK_QUESTIONS = ("framework", "orm", "isolation")
+
+
+def questions() -> dict:
+    return {
+        key: value
+        for key, value in yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()).items()
+        if not key.startswith("_")
+    }
+
+
+def choice_values(question: dict) -> list:
+    choices = question.get("choices", [])
+    if isinstance(choices, dict):
+        return [value["value"] if isinstance(value, dict) else value for value in choices.values()]
+    return list(choices)
+
+
+def copier_accepts(answers: dict) -> bool:
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            copier.run_copy(
+                str(TEMPLATE_ROOT),
+                scratch,
+                data=answers,
+                defaults=True,
+                pretend=True,
+                quiet=True,
+                unsafe=True,
+                vcs_ref="HEAD",
+            )
+        except ValueError:
+            return False
+    return True
+
+
+@cache
+def accepted_combinations() -> tuple[dict, ...]:
+    all_questions = questions()
+    offered = itertools.product(*(choice_values(all_questions[key]) for key in STACK_QUESTIONS))
+    candidates = [dict(zip(STACK_QUESTIONS, values, strict=True)) for values in offered]
+    return tuple(answers for answers in candidates if copier_accepts(answers))
+
+
+def combination_id(answers: dict) -> str:
+    return "-".join(f"{key}:{answers[key]}" for key in STACK_QUESTIONS)

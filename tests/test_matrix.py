@@ -1,0 +1,134 @@
+"""Every combination copier accepts: rendered, linted, installed, tested, and served over HTTP."""
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .combinations import accepted_combinations, combination_id
+
+JINJA_RESIDUE = re.compile(r"{{|{%|%}|{#")
+# GitHub Actions expressions are legitimate `${{ }}`.
+ALLOWED_RESIDUE = re.compile(r"\$\{\{[^}]*\}\}")
+BINARY_SUFFIXES = {".pyc", ".png", ".ico"}
+
+
+def run(command: list[str], cwd: Path, env: dict, timeout: int = 900) -> str:
+    done = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def assert_no_jinja_residue(project: Path) -> None:
+    leftovers = []
+    for path in project.rglob("*"):
+        if path.is_dir() or path.suffix in BINARY_SUFFIXES or ".git" in path.parts:
+            continue
+        assert not path.name.endswith(".jinja"), f"unrendered template file {path}"
+        text = ALLOWED_RESIDUE.sub("", path.read_text())
+        where = path.relative_to(project)
+        leftovers += [f"{where}: {match}" for match in JINJA_RESIDUE.findall(text)]
+    assert leftovers == []
+
+
+def wait_for_health(url: str, server: subprocess.Popen, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        assert server.poll() is None, f"serve exited early:\n{server.stdout.read()}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                assert json.load(reply) == {"status": "ok"}
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.3)
+    pytest.fail("serve did not answer /health in time")
+
+
+def request(url: str, tenant: str, body: dict | None = None) -> tuple[int, object]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"X-Tenant-ID": tenant})
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as reply:
+            return reply.status, json.load(reply)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def serve_and_probe(project: Path, env: dict, port: int, cli: str) -> None:
+    """`serve` as a real process on the embedded PostgreSQL, asked over real HTTP."""
+    server = subprocess.Popen(
+        ["uv", "run", "--frozen", cli, "serve", "--port", str(port)],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(f"{base}/health", server, time.monotonic() + 120)
+        create = ["uv", "run", "--frozen", cli, "tenants", "create", "--name", "Probe"]
+        created = run(create, project, env)
+        tenant_id = created.strip().splitlines()[-1]
+
+        assert request(f"{base}/api/orders", tenant_id) == (200, [])
+        status, order = request(
+            f"{base}/api/orders", "probe", {"product": "Widget", "quantity": 2, "total": "49.95"}
+        )
+        assert status == 201
+        assert order["total"] == "49.95"
+        assert request(f"{base}/api/orders", "probe") == (200, [order])
+        assert request(f"{base}/api/orders", "no-such-tenant")[0] == 403
+        assert request(f"{base}/api/orders", "Not A Slug!")[0] == 400
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    assert server.returncode in (0, -signal.SIGTERM), server.stdout.read()
+
+
+@pytest.mark.parametrize("answers", accepted_combinations(), ids=combination_id)
+def test_combination(copie, answers, project_env, free_port, record_property):
+    started = time.monotonic()
+    steps: dict[str, float] = {}
+
+    def step(name: str, since: float) -> float:
+        now = time.monotonic()
+        steps[name] = now - since
+        record_property(name, steps[name])
+        return now
+
+    result = copie.copy(extra_answers=answers)
+    assert result.exit_code == 0, result.exception
+    project = result.project_dir
+    mark = step("render", started)
+
+    assert_no_jinja_residue(project)
+    ruff = shutil.which("ruff")
+    run([ruff, "check", "."], project, project_env)
+    run([ruff, "format", "--check", "."], project, project_env)
+    mark = step("lint", mark)
+
+    run(["uv", "sync"], project, project_env)
+    mark = step("install", mark)
+
+    run(["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"], project, project_env)
+    mark = step("tests", mark)
+
+    serve_and_probe(project, project_env, free_port, result.answers["project_name"])
+    step("serve", mark)
+    record_property("seconds", time.monotonic() - started)

@@ -1,0 +1,88 @@
+"""copier.yml: every question is documented, and wrong answers are refused naming the question."""
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from .combinations import TEMPLATE_ROOT, questions
+
+
+def copier_copy(destination, *data: str) -> subprocess.CompletedProcess:
+    arguments = [arg for item in data for arg in ("--data", item)]
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD",
+         *arguments, str(TEMPLATE_ROOT), str(destination)],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+
+
+def test_every_question_has_a_type_and_a_one_line_help():
+    for key, question in questions().items():
+        assert question.get("type"), f"{key} has no type"
+        help_text = question.get("help", "")
+        assert help_text and "\n" not in help_text.strip(), f"{key} needs a one-line help"
+
+
+@pytest.mark.parametrize(
+    ("data", "question", "reason"),
+    [
+        (["framework=flask", "orm=django"], "orm", "needs framework=django"),
+        (["framework=fastapi", "orm=django"], "orm", "needs framework=django"),
+        (["framework=rails"], "framework", "rails"),
+        (["isolation=none"], "isolation", "none"),
+        (["python_version=3.9"], "python_version", "3.9"),
+        (["rate_limit_storage=memcached"], "rate_limit_storage", "memcached"),
+        (["project_name=My API"], "project_name", "lowercase"),
+        (["project_name=-api"], "project_name", "lowercase"),
+        (["package_name=class"], "package_name", "keyword"),
+        (["package_name=1api"], "package_name", "identifier"),
+        (["package_name=my-api"], "package_name", "identifier"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "+".join(value),
+)
+def test_wrong_answer_is_refused_naming_the_question(tmp_path, data, question, reason):
+    destination = tmp_path / "project"
+
+    done = copier_copy(destination, *data)
+
+    assert done.returncode != 0
+    # copier's CLI prints a traceback before it; its last line is the refusal itself.
+    refusal = done.stderr.strip().splitlines()[-1]
+    assert f"'{question}'" in refusal
+    assert reason in refusal
+    assert not destination.exists() or not any(destination.iterdir())
+
+
+def test_defaults_render_a_documented_project(tmp_path):
+    destination = tmp_path / "project"
+    done = copier_copy(destination, "project_name=acme-api")
+    assert done.returncode == 0, done.stderr
+
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    assert answers["package_name"] == "acme_api"
+    assert answers["_src_path"]
+    assert not any("password" in key or "secret" in key for key in answers)
+    assert (destination / "src/acme_api/tenancy/isolation.py").is_file()
+
+    readme = (destination / "README.md").read_text()
+    assert "uv run acme-api serve" in readme and "uv run pytest" in readme
+
+
+def test_compose_and_dockerfile_hold_together(tmp_path):
+    """No Docker engine here: check the files statically."""
+    destination = tmp_path / "project"
+    assert copier_copy(destination, "python_version=3.12").returncode == 0
+
+    compose = yaml.safe_load((destination / "compose.yaml").read_text())["services"]
+    assert "healthcheck" in compose["db"]
+    assert compose["api"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert compose["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert compose["api"]["environment"]["DATABASE_URL"].startswith("postgresql://")
+
+    dockerfile = (destination / "Dockerfile").read_text()
+    assert dockerfile.count("\nFROM ") + dockerfile.startswith("FROM ") >= 2  # multi-stage
+    assert "FROM python:3.12-slim" in dockerfile
+    assert "\nUSER app" in dockerfile
+    assert 'requires-python = ">=3.12"' in (destination / "pyproject.toml").read_text()
