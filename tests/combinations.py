@@ -59,3 +59,14 @@ def accepted_combinations() -> tuple[dict, ...]:
 
 def combination_id(answers: dict) -> str:
     return "-".join(f"{key}:{answers[key]}" for key in STACK_QUESTIONS)
+
+
+def python_version_sample() -> list[dict]:
+    """Each python_version choice other than the default, on a different accepted pair
+    (the full framework × orm × isolation product runs on the default version)."""
+    question = questions()["python_version"]
+    others = [v for v in choice_values(question) if v != question["default"]]
+    pairs = accepted_combinations()[::-1]
+    return [
+        {**pairs[n % len(pairs)], "python_version": version} for n, version in enumerate(others)
+    ]

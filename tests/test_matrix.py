@@ -1,6 +1,7 @@
 """Every combination copier accepts: rendered, linted, installed, tested, and served over HTTP."""
 
 import json
+import os
 import re
 import shutil
 import signal
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .combinations import accepted_combinations, combination_id
+from .combinations import accepted_combinations, combination_id, python_version_sample
 
 JINJA_RESIDUE = re.compile(r"{{|{%|%}|{#")
 # GitHub Actions expressions are legitimate `${{ }}`.
@@ -101,7 +102,28 @@ def serve_and_probe(project: Path, env: dict, port: int, cli: str) -> None:
     assert server.returncode in (0, -signal.SIGTERM), server.stdout.read()
 
 
-@pytest.mark.parametrize("answers", accepted_combinations(), ids=combination_id)
+def interpreter(version: str) -> str:
+    """An interpreter for `version`: uv's own discovery, else pyenv's versions folder
+    (uv cannot query pyenv's shims for versions that are not pyenv's global one)."""
+    found = subprocess.run(
+        ["uv", "python", "find", version], capture_output=True, text=True, check=False
+    )
+    if found.returncode == 0:
+        return found.stdout.strip()
+    pyenv_versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = sorted(pyenv_versions.glob(f"{version}.*/bin/python{version}"))
+    assert candidates, f"no Python {version} on this machine"
+    return str(candidates[-1])
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [*accepted_combinations(), *python_version_sample()],
+    ids=lambda answers: (
+        combination_id(answers)
+        + (f"-python:{answers['python_version']}" if "python_version" in answers else "")
+    ),
+)
 def test_combination(copie, answers, project_env, free_port, record_property):
     started = time.monotonic()
     steps: dict[str, float] = {}
@@ -123,7 +145,8 @@ def test_combination(copie, answers, project_env, free_port, record_property):
     run([ruff, "format", "--check", "."], project, project_env)
     mark = step("lint", mark)
 
-    run(["uv", "sync"], project, project_env)
+    python = interpreter(result.answers["python_version"])
+    run(["uv", "sync", "--python", python], project, project_env)
     mark = step("install", mark)
 
     run(["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"], project, project_env)
