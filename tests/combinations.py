@@ -58,7 +58,11 @@ def accepted_combinations() -> tuple[dict, ...]:
 
 
 def combination_id(answers: dict) -> str:
-    return "-".join(f"{key}:{answers[key]}" for key in STACK_QUESTIONS)
+    """`framework:flask-orm:psycopg-isolation:rls`, plus `-python:3.13` where answers set it."""
+    name = "-".join(f"{key}:{answers[key]}" for key in STACK_QUESTIONS)
+    if "python_version" in answers:
+        name += f"-python:{answers['python_version']}"
+    return name
 
 
 def python_version_sample() -> list[dict]:

@@ -1,10 +1,9 @@
 import os
 import socket
-from pathlib import Path
 
 import pytest
 
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+from .combinations import TEMPLATE_ROOT
 
 
 def pytest_configure(config: pytest.Config) -> None:
