@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .naming import name_tenant
+
 _NO_BODY = object()
 
 
@@ -31,7 +33,7 @@ class ApiClient:
     ) -> Reply:
         all_headers = dict(headers or {})
         if tenant is not None:
-            all_headers["X-Tenant-ID"] = str(tenant)
+            all_headers.update(name_tenant(tenant))
         body = raw if raw is not None else None
         if json_body is not _NO_BODY:
             body = json.dumps(json_body).encode()

@@ -4,9 +4,11 @@
 class TenancyError(Exception):
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # Response headers the glue must send with the error (Retry-After, WWW-Authenticate).
+        self.headers = headers or {}
 
 
 class TenantMissing(TenancyError):
@@ -24,6 +26,25 @@ class TenantForbidden(TenancyError):
 
     def __init__(self) -> None:
         super().__init__("Tenant not found or not active")
+
+
+class TenantUnauthorized(TenancyError):
+    """A bearer token that is missing its scheme, forged, expired or otherwise not acceptable."""
+
+    status = 401
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+class TokenKeysUnavailable(TenancyError):
+    """The keys that verify tokens (a JWKS URL) could not be fetched: not the client's fault."""
+
+    status = 503
+
+
+class RateLimited(TenancyError):
+    status = 429
 
 
 class ProvisioningError(TenancyError):

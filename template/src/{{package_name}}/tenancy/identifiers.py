@@ -37,3 +37,15 @@ def parse_uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+TenantKey = uuid.UUID | str
+
+
+def parse_tenant_key(value: str) -> TenantKey | None:
+    """A tenant's UUID or slug from untrusted text, or None if it is neither."""
+    value = value.strip()
+    tenant_id = parse_uuid(value) if len(value) <= 36 else None
+    if tenant_id is not None:
+        return tenant_id
+    return value if SLUG_PATTERN.fullmatch(value) else None

@@ -1,4 +1,4 @@
-"""Tenant lifecycle, run as the owner role: create, list, show, suspend, resume, delete.
+"""Tenant lifecycle, run as the owner role: create, list, show, suspend, resume, plan, delete.
 
 Each operation is one transaction: it happens entirely or not at all.
 """
@@ -66,6 +66,12 @@ def resume_tenant(key: str) -> Tenant:
     return _set_status(key, "active")
 
 
+def change_plan(key: str, plan: str) -> Tenant:
+    if plan not in PLANS:
+        raise ProvisioningError(f"invalid plan {plan!r}: choose one of {', '.join(PLANS)}")
+    return _update(key, "plan", plan)
+
+
 def delete_tenant(key: str) -> Tenant:
     """Delete a tenant and all its data (tenant tables cascade from the registry)."""
     with owner_transaction() as conn:
@@ -76,11 +82,16 @@ def delete_tenant(key: str) -> Tenant:
 
 
 def _set_status(key: str, status: str) -> Tenant:
+    return _update(key, "status", status)
+
+
+def _update(key: str, column: str, value: str) -> Tenant:
+    """Set one registry column; running processes see it on their next request (cache)."""
     with owner_transaction() as conn:
         tenant = _find(conn, key)
         updated = conn.execute(
-            f"UPDATE tenants SET status = %s WHERE id = %s RETURNING {TENANT_COLUMNS}",
-            (status, tenant.id),
+            f"UPDATE tenants SET {column} = %s WHERE id = %s RETURNING {TENANT_COLUMNS}",
+            (value, tenant.id),
         ).fetchone()
     tenant_cache().invalidate(tenant)
     return updated
