@@ -58,11 +58,41 @@ def accepted_combinations() -> tuple[dict, ...]:
 
 
 def combination_id(answers: dict) -> str:
-    """`framework:flask-orm:psycopg-isolation:rls`, plus `-python:3.13` where answers set it."""
+    """`framework:flask-orm:psycopg-isolation:rls`, plus the other answers a sample sets
+    (`-resolvers:jwt+header-ratelimit:redis`, `-python:3.13`)."""
     name = "-".join(f"{key}:{answers[key]}" for key in STACK_QUESTIONS)
+    if "tenant_resolvers" in answers:
+        name += f"-resolvers:{'+'.join(answers['tenant_resolvers'])}"
+    if "rate_limit_storage" in answers:
+        name += f"-ratelimit:{answers['rate_limit_storage']}"
     if "python_version" in answers:
         name += f"-python:{answers['python_version']}"
     return name
+
+
+# A deliberate sample of the answers that change request handling: each resolver alone and
+# together, each rate-limit storage. (header alone with no rate limiting is the default, which
+# the full framework × orm × isolation product already runs.)
+TENANCY_SAMPLE = (
+    {"tenant_resolvers": ["subdomain"], "rate_limit_storage": "memory"},
+    {"tenant_resolvers": ["jwt"], "rate_limit_storage": "redis"},
+    {"tenant_resolvers": ["jwt", "header", "subdomain"], "rate_limit_storage": "redis"},
+    {"tenant_resolvers": ["header", "subdomain"], "rate_limit_storage": "none"},
+    {"tenant_resolvers": ["jwt", "header"], "rate_limit_storage": "memory"},
+)
+
+
+def tenancy_sample() -> list[dict]:
+    """TENANCY_SAMPLE spread over the accepted pairs, refusing any value copier.yml lacks."""
+    all_questions = questions()
+    pairs = accepted_combinations()
+    sample = []
+    for n, answers in enumerate(TENANCY_SAMPLE):
+        for key, value in answers.items():
+            offered = choice_values(all_questions[key])
+            assert set(value if isinstance(value, list) else [value]) <= set(offered), (key, value)
+        sample.append({**pairs[(2 * n) % len(pairs)], **answers})
+    return sample
 
 
 def python_version_sample() -> list[dict]:

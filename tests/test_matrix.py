@@ -9,11 +9,17 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 import pytest
 
-from .combinations import accepted_combinations, combination_id, python_version_sample
+from .combinations import (
+    accepted_combinations,
+    combination_id,
+    python_version_sample,
+    tenancy_sample,
+)
 
 JINJA_RESIDUE = re.compile(r"{{|{%|%}|{#")
 # GitHub Actions expressions are legitimate `${{ }}`.
@@ -53,22 +59,53 @@ def wait_for_health(url: str, server: subprocess.Popen, deadline: float) -> None
     pytest.fail("serve did not answer /health in time")
 
 
-def request(url: str, tenant: str, body: dict | None = None) -> tuple[int, object]:
+def request(url: str, headers: dict, body: dict | None = None) -> tuple[int, object, Message]:
+    """Status, JSON body and (case-insensitive) headers of one real HTTP request."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"X-Tenant-ID": tenant})
+    req = urllib.request.Request(url, data=data, headers=headers)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(req, timeout=10) as reply:
-            return reply.status, json.load(reply)
+            return reply.status, json.load(reply), reply.headers
     except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
+        return error.code, json.load(error), error.headers
 
 
-def serve_and_probe(project: Path, env: dict, port: int, cli: str) -> None:
+class Probe:
+    """Names tenants the way the project's first resolver expects, over real HTTP."""
+
+    def __init__(self, project: Path, env: dict, port: int, answers: dict) -> None:
+        self.project, self.env, self.port = project, env, port
+        self.cli = answers["project_name"]
+        resolvers = answers["tenant_resolvers"]
+        self.resolver = next(r for r in ("header", "jwt", "subdomain") if r in resolvers)
+        self.url = f"http://127.0.0.1:{port}/api/orders"
+
+    def command(self, *args: str) -> str:
+        return run(["uv", "run", "--frozen", self.cli, *args], self.project, self.env)
+
+    def naming(self, tenant: str) -> dict:
+        if self.resolver == "header":
+            return {"X-Tenant-ID": tenant}
+        if self.resolver == "jwt":
+            return {"Authorization": f"Bearer {self.command('tenants', 'token', tenant).strip()}"}
+        return {"Host": f"{tenant}.localhost:{self.port}"}
+
+    def refusals(self) -> list[tuple[dict, int]]:
+        """Requests that must be refused, and how, with this resolver."""
+        if self.resolver == "header":
+            return [({"X-Tenant-ID": "no-such-tenant"}, 403), ({"X-Tenant-ID": "Not A Slug!"}, 400)]
+        if self.resolver == "jwt":
+            return [({"Authorization": "Bearer not.a.token"}, 401), ({}, 400)]
+        return [({"Host": f"no-such-tenant.localhost:{self.port}"}, 403), ({}, 400)]
+
+
+def serve_and_probe(project: Path, env: dict, port: int, answers: dict) -> None:
     """`serve` as a real process on the embedded PostgreSQL, asked over real HTTP."""
+    probe = Probe(project, env, port, answers)
     server = subprocess.Popen(
-        ["uv", "run", "--frozen", cli, "serve", "--port", str(port)],
+        ["uv", "run", "--frozen", probe.cli, "serve", "--port", str(port)],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,
@@ -76,22 +113,26 @@ def serve_and_probe(project: Path, env: dict, port: int, cli: str) -> None:
         text=True,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_health(f"{base}/health", server, time.monotonic() + 120)
-        create = ["uv", "run", "--frozen", cli, "tenants", "create", "--name", "Probe"]
-        created = run(create, project, env)
+        wait_for_health(f"http://127.0.0.1:{port}/health", server, time.monotonic() + 120)
+        created = probe.command("tenants", "create", "--name", "Probe")
         tenant_id = created.strip().splitlines()[-1]
+        as_probe = probe.naming(tenant_id if probe.resolver == "header" else "probe")
 
-        assert request(f"{base}/api/orders", tenant_id) == (200, [])
-        status, order = request(
-            f"{base}/api/orders", "probe", {"product": "Widget", "quantity": 2, "total": "49.95"}
-        )
+        status, listed, headers = request(probe.url, as_probe)
+        assert (status, listed) == (200, [])
+        if answers["rate_limit_storage"] != "none":
+            assert (headers["X-RateLimit-Limit"], headers["X-RateLimit-Remaining"]) == ("100", "99")
+        else:
+            assert "X-RateLimit-Limit" not in headers
+        body = {"product": "Widget", "quantity": 2, "total": "49.95"}
+        status, order, _ = request(probe.url, as_probe, body)
         assert status == 201
         assert order["total"] == "49.95"
-        assert request(f"{base}/api/orders", "probe") == (200, [order])
-        assert request(f"{base}/api/orders", "no-such-tenant")[0] == 403
-        assert request(f"{base}/api/orders", "Not A Slug!")[0] == 400
+        assert request(probe.url, as_probe)[:2] == (200, [order])
+        for headers, expected in probe.refusals():
+            status, error, _ = request(probe.url, headers)
+            assert (status, "error" in error) == (expected, True), headers
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -117,7 +158,9 @@ def interpreter(version: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "answers", [*accepted_combinations(), *python_version_sample()], ids=combination_id
+    "answers",
+    [*accepted_combinations(), *tenancy_sample(), *python_version_sample()],
+    ids=combination_id,
 )
 def test_combination(copie, answers, project_env, free_port, record_property):
     started = time.monotonic()
@@ -142,9 +185,11 @@ def test_combination(copie, answers, project_env, free_port, record_property):
     run(["uv", "sync", "--python", python], project, project_env)
     mark = step("install", mark)
 
-    run(["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"], project, project_env)
+    # Its own --basetemp: pytest prunes numbered temp folders, this session's included.
+    own_tests = ["pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(project / ".tmp")]
+    run(["uv", "run", "--frozen", *own_tests], project, project_env)
     mark = step("tests", mark)
 
-    serve_and_probe(project, project_env, free_port, result.answers["project_name"])
+    serve_and_probe(project, project_env, free_port, result.answers)
     step("serve", mark)
     record_property("seconds", time.monotonic() - started)

@@ -86,3 +86,34 @@ def test_compose_and_dockerfile_hold_together(tmp_path):
     assert "FROM python:3.12-slim" in dockerfile
     assert "\nUSER app" in dockerfile
     assert 'requires-python = ">=3.12"' in (destination / "pyproject.toml").read_text()
+
+
+def test_redis_and_jwt_reach_compose_and_ci(tmp_path):
+    destination = tmp_path / "project"
+    chosen = ('tenant_resolvers=["jwt", "subdomain"]', "rate_limit_storage=redis")
+    assert copier_copy(destination, *chosen).returncode == 0
+
+    compose = yaml.safe_load((destination / "compose.yaml").read_text())["services"]
+    assert compose["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert compose["api"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert compose["api"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert compose["api"]["environment"]["JWT_SECRET"].startswith("${JWT_SECRET:?")
+    ci = yaml.safe_load((destination / ".github/workflows/ci.yml").read_text())
+    assert ci["jobs"]["test"]["services"]["redis"]["image"].startswith("redis:")
+    assert "limits[redis]" in (destination / "pyproject.toml").read_text()
+
+
+def test_no_rate_limiting_renders_no_rate_limit_code(tmp_path):
+    destination = tmp_path / "project"
+    assert copier_copy(destination, "rate_limit_storage=none").returncode == 0
+
+    sources = [path for path in destination.rglob("*") if path.is_file()]
+    mentions = [
+        str(path.relative_to(destination))
+        for path in sources
+        if any(word in path.read_text().lower() for word in ("ratelimit", "rate_limit", "limits"))
+        and path.name != ".copier-answers.yml"
+    ]
+    assert mentions == []
+    compose = yaml.safe_load((destination / "compose.yaml").read_text())["services"]
+    assert "redis" not in compose

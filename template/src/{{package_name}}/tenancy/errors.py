@@ -28,25 +28,6 @@ class TenantForbidden(TenancyError):
         super().__init__("Tenant not found or not active")
 
 
-class TenantUnauthorized(TenancyError):
-    """A bearer token that is missing its scheme, forged, expired or otherwise not acceptable."""
-
-    status = 401
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-
-
-class TokenKeysUnavailable(TenancyError):
-    """The keys that verify tokens (a JWKS URL) could not be fetched: not the client's fault."""
-
-    status = 503
-
-
-class RateLimited(TenancyError):
-    status = 429
-
-
 class ProvisioningError(TenancyError):
     """A lifecycle command was refused; nothing was changed."""
 
