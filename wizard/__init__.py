@@ -1,0 +1,1 @@
+"""tenant-wizard: the guided way to render and update projects from this template."""
