@@ -28,9 +28,8 @@ from .test_matrix import run
 WIZARD = str(Path(sys.executable).with_name("tenant-wizard"))
 OLD, NEW = "v1.0.0", "v2.0.0"
 
-# The answer recopy changes. A single constant so it is easy to switch to another question
-# (e.g. ("rate_limit_storage", "redis")) once that question has more than one choice.
-RECOPY_CHANGE = ("python_version", "3.13")
+# The answer recopy changes: one that adds files and settings (a single constant, to switch).
+RECOPY_CHANGE = ("rate_limit_storage", "redis")
 # The question the `_migrations` test renames between two template versions: (old, new).
 RENAMED_QUESTION = ("python_version", "runtime_python")
 

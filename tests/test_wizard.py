@@ -24,7 +24,7 @@ RELEASE = "v1.0.0"
 # A question as the wizard shows it: "? name — help", with colour codes between the parts.
 QUESTION = re.compile(r"\?(?:\x1b\[[\d;]*m)* (\w+) — ")
 CONFIRMATION = re.compile(r"Render this project\?")
-DOWN, ENTER, CTRL_C, CLEAR_LINE = "\x1b[B", "\r", "\x03", "\x15"
+DOWN, ENTER, SPACE, CTRL_C, CLEAR_LINE = "\x1b[B", "\r", " ", "\x03", "\x15"
 
 # Keys for one question, or a function that talks to the wizard itself.
 Step = str | Callable[[pexpect.spawn], None]
@@ -56,13 +56,7 @@ def template_copy(destination: Path, extra_config: str) -> Path:
 
 
 def spawn_wizard(*arguments: object) -> pexpect.spawn:
-    env = {
-        **os.environ,
-        "TERM": "xterm-256color",  # CI may have TERM unset or dumb
-        # A real terminal answers prompt_toolkit's cursor-position requests; pexpect does not,
-        # and each prompt would wait a second for the answer.
-        "PROMPT_TOOLKIT_NO_CPR": "1",
-    }
+    env = {**os.environ, "TERM": "xterm-256color"}  # CI may have TERM unset or dumb
     wizard = pexpect.spawn(
         WIZARD,
         [str(argument) for argument in arguments],
@@ -75,6 +69,17 @@ def spawn_wizard(*arguments: object) -> pexpect.spawn:
     return wizard
 
 
+def expect(wizard: pexpect.spawn, *patterns: str | re.Pattern | type) -> int:
+    """pexpect's expect (index of the pattern seen first), answering the terminal's part too:
+    prompt_toolkit asks where the cursor is before drawing a prompt, to know the room below it
+    (for validation messages); unanswered, it waits and then draws without that room."""
+    cursor_position_request = re.compile(re.escape("\x1b[6n"))
+    wanted = [re.compile(re.escape(p)) if isinstance(p, str) else p for p in patterns]
+    while (index := wizard.expect([cursor_position_request, *wanted])) == 0:
+        wizard.send("\x1b[1;1R")  # "row 1, column 1": the whole screen below is free
+    return index - 1
+
+
 def transcript(wizard: pexpect.spawn) -> str:
     return wizard.logfile_read.getvalue()
 
@@ -83,7 +88,7 @@ def answer_questions(wizard: pexpect.spawn, script: dict[str, Step]) -> list[str
     """Answer each question as it appears, with its step from `script`, else Enter (the
     default), up to the confirmation (or the wizard's exit). Returns the names asked, in order."""
     asked: list[str] = []
-    while wizard.expect([QUESTION, CONFIRMATION, pexpect.EOF]) == 0:
+    while expect(wizard, QUESTION, CONFIRMATION, pexpect.EOF) == 0:
         name = wizard.match.group(1)
         if name in asked:  # the prompt redrawn after a key, or its answered line
             continue
@@ -97,7 +102,7 @@ def answer_questions(wizard: pexpect.spawn, script: dict[str, Step]) -> list[str
 
 
 def finish(wizard: pexpect.spawn) -> int:
-    wizard.expect(pexpect.EOF)
+    expect(wizard, pexpect.EOF)
     wizard.close()
     return wizard.exitstatus
 
@@ -142,16 +147,24 @@ def test_terminal_asks_every_question_with_help_and_refuses_disabled_choices(
     def project_name(wizard: pexpect.spawn) -> None:
         wizard.send(CLEAR_LINE + "Shop API" + ENTER)
         # copier's own validator, shown under the prompt, which stays open for a fix.
-        wizard.expect(r"Validation error for question 'project_name': project_name must be")
+        expect(wizard, "Validation error for question 'project_name': project_name must be")
         wizard.send(CLEAR_LINE + "shop-api" + ENTER)
 
     def package_name(wizard: pexpect.spawn) -> None:
-        wizard.expect("shop_api")  # the default rendered from the answer to project_name
+        expect(wizard, "shop_api")  # the default rendered from the answer to project_name
         wizard.send(ENTER)
 
     def orm(wizard: pexpect.spawn) -> None:
-        wizard.expect(re.escape("- Django ORM (the Django ORM needs framework=django)"))
+        expect(wizard, "- Django ORM (the Django ORM needs framework=django)")
         wizard.send(DOWN * 3 + ENTER)
+
+    resolvers = choice_values(questions()["tenant_resolvers"])
+
+    def tenant_resolvers(wizard: pexpect.spawn) -> None:
+        # A multiselect: unticking the default leaves none, which copier's validator refuses.
+        wizard.send(SPACE + ENTER)
+        expect(wizard, "tenant_resolvers needs at least one resolver")
+        wizard.send(DOWN * (len(resolvers) - 1) + SPACE + ENTER)
 
     wizard = spawn_wizard("new", destination, "--template", released_template)
     asked = answer_questions(
@@ -161,10 +174,11 @@ def test_terminal_asks_every_question_with_help_and_refuses_disabled_choices(
             "package_name": package_name,
             "framework": arrows_to("framework", "flask") + ENTER,
             "orm": orm,
+            "tenant_resolvers": tenant_resolvers,
             "python_version": arrows_to("python_version", python_version) + ENTER,
         },
     )
-    summary = wizard.before
+    summary = transcript(wizard).rpartition("The project:")[2]
     wizard.send(ENTER)  # confirm: yes is the default
     assert finish(wizard) == 0, transcript(wizard)
 
@@ -180,6 +194,7 @@ def test_terminal_asks_every_question_with_help_and_refuses_disabled_choices(
         "framework": "flask",
     }
     assert answers["orm"] == expected_orm
+    assert answers["tenant_resolvers"] == [resolvers[-1]]
     assert answers["python_version"] == python_version
     assert (destination / "src/shop_api/orders/api.py").is_file()
 
@@ -193,7 +208,7 @@ def test_terminal_skips_questions_answered_by_flags_and_offers_the_django_orm_to
     )
 
     def orm(wizard: pexpect.spawn) -> None:
-        wizard.expect("Django ORM")
+        expect(wizard, "Django ORM")
         assert "needs framework=django" not in wizard.before + wizard.after
         wizard.send(arrows_to("orm", "django") + ENTER)
 
@@ -233,7 +248,7 @@ def test_ctrl_c_while_rendering_leaves_no_half_rendered_folder(tmp_path):
     destination = workspace / "new" / "api"
 
     wizard = spawn_wizard("new", destination, "--template", template, "--defaults", "--yes")
-    wizard.expect("slow task running")
+    expect(wizard, "slow task running")
     assert (workspace / "new").is_dir()  # the render was under way
     wizard.send(CTRL_C)
 
@@ -246,10 +261,10 @@ def test_a_question_added_to_copier_yml_is_asked_without_wizard_changes(tmp_path
     destination = tmp_path / "acme-api"
 
     def support_email(wizard: pexpect.spawn) -> None:
-        wizard.expect("Where tenants write for support")  # its help
-        wizard.expect(re.escape("support@acme-api.example"))  # its default, from project_name
+        expect(wizard, "Where tenants write for support")  # its help
+        expect(wizard, "support@acme-api.example")  # its default, from project_name
         wizard.send(CLEAR_LINE + "nobody" + ENTER)
-        wizard.expect("support_email must be an email address")  # its validator
+        expect(wizard, "support_email must be an email address")  # its validator
         wizard.send(CLEAR_LINE + "help@acme.example" + ENTER)
 
     wizard = spawn_wizard("new", destination, "--template", template)

@@ -191,13 +191,13 @@ def print_summary(answered: list[Answered], destination: Path, version: Any) -> 
     width = max(len(item.name) for item in answered)
     print(f"\nThe project: {destination}" + (f" (template {version})" if version else ""))
     for item in answered:
-        value = ", ".join(item.value) if isinstance(item.value, list) else str(item.value)
-        shown = item.label if item.label == value else f"{item.label} ({value})"
+        value = ", ".join(map(str, item.value)) if isinstance(item.value, list) else str(item.value)
+        shown = item.label if item.label == value or item.secret else f"{item.label} ({value})"
         print(f"  {item.name:<{width}}  {shown}{'' if item.asked else '  (computed)'}")
     flags = " ".join(
         f"--data {shlex.quote(f'{item.name}={as_data(item.value)}')}"
         for item in answered
-        if item.asked
+        if item.asked and not item.secret
     )
     print(f"\nThe same without questions:\n  {PROG} new {shlex.quote(str(destination))} {flags}\n")
 

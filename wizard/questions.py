@@ -42,6 +42,7 @@ class Answered:
     value: Any
     label: str  # the choice's title where the question has choices, else the value itself
     asked: bool  # False for computed answers (`when` false, `ask` false): copier recomputes them
+    secret: bool = False  # never shown or repeated (copier keeps it out of the answers file)
 
 
 @contextmanager
@@ -117,7 +118,9 @@ def collect_answers(
                 # Unanswered, but later questions may render from it: go on with the default
                 # to name every missing answer at once.
         answers.user[name] = value
-        collected.append(Answered(name, value, label_of(question, value), asked=True))
+        collected.append(
+            Answered(name, value, label_of(question, value), asked=True, secret=question.secret)
+        )
 
     if missing:
         raise MissingAnswersError(missing)
@@ -135,6 +138,8 @@ def describe(question: Question) -> dict[str, Any]:
 
 
 def label_of(question: Question, value: Any) -> str:
+    if question.secret:
+        return "********"
     if not question.choices:
         return str(value)
     titles = {repr(choice.value): choice.title for choice in describe(question)["choices"]}
