@@ -28,8 +28,9 @@ from .test_matrix import run
 WIZARD = str(Path(sys.executable).with_name("tenant-wizard"))
 OLD, NEW = "v1.0.0", "v2.0.0"
 
-# The answer recopy changes: one that adds files and settings (a single constant, to switch).
-RECOPY_CHANGE = ("rate_limit_storage", "redis")
+# An answer that adds files and settings, away from its default (a single constant, to switch):
+# recopy changes the default to it; an update with --data changes it back.
+CHANGED_ANSWER = ("rate_limit_storage", "redis")
 # The question the `_migrations` test renames between two template versions: (old, new).
 RENAMED_QUESTION = ("python_version", "runtime_python")
 
@@ -328,7 +329,7 @@ def test_update_refuses_in_one_line(two_releases, tmp_path, problem):
 
 
 def test_recopy_with_a_changed_answer_equals_a_fresh_copy(two_releases, tmp_path):
-    key, value = RECOPY_CHANGE
+    key, value = CHANGED_ANSWER
     question = questions()[key]
     assert value in choice_values(question) and value != question["default"]
     project = tmp_path / "project"
@@ -345,4 +346,21 @@ def test_recopy_with_a_changed_answer_equals_a_fresh_copy(two_releases, tmp_path
     )  # fmt: skip
 
     assert read_answers(project)[key] == value
+    assert project_files(project) == project_files(fresh)
+
+
+def test_update_with_a_changed_answer_equals_a_fresh_copy(two_releases, tmp_path):
+    """The other direction, where recopy would leave the old answer's files behind: an update
+    removes what the new answer no longer renders."""
+    key, value = CHANGED_ANSWER
+    default = questions()[key]["default"]
+    project = tmp_path / "project"
+    render_committed(two_releases, project, {key: value}, OLD)
+
+    done = wizard("update", project, "--vcs-ref", OLD, "--data", f"{key}={default}")
+    assert done.returncode == 0, done.stderr
+
+    fresh = tmp_path / "fresh"
+    render_committed(two_releases, fresh, {}, OLD)
+    assert read_answers(project)[key] == default
     assert project_files(project) == project_files(fresh)

@@ -154,6 +154,8 @@ def parse_data(items: list[str]) -> dict[str, str]:
 
 def run_new(args: argparse.Namespace) -> int:
     destination = Path(args.destination).absolute()
+    if args.template == str(TEMPLATE_ROOT) and not (TEMPLATE_ROOT / "copier.yml").is_file():
+        raise WizardError("this wizard is not installed from a template checkout: give --template")
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise WizardError(f"{destination} already exists and is not an empty folder")
     given = parse_data(args.data)
