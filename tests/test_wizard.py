@@ -305,6 +305,8 @@ def test_without_a_terminal_missing_answers_are_named_and_nothing_is_asked(
         (["--data", "project_name=My API"], "project_name", "lowercase"),
         (["--data", "package_name=class"], "package_name", "keyword"),
         (["--data", "python_version=3.9"], "python_version", "3.9"),
+        (["--data", "tenant_resolvers=[]"], "tenant_resolvers", "at least one resolver"),
+        (["--data", "tenant_resolvers=header"], "tenant_resolvers", "Not a YAML list"),
         (["--data", "frameworks=flask"], "frameworks", "no question"),
     ],
     ids=lambda value: value if isinstance(value, str) else "+".join(value),

@@ -94,19 +94,21 @@ def collect_answers(
             settings=worker.settings,
             **details,
         )
-        if not question.get_when() or not question.get_ask():
-            # Not a question for this stack: copier computes (and, for `when`, hides) it.
-            if not question.get_when():
-                answers.hide(name)
-            value = question.get_default()
-            if value is not MISSING:
-                answers.user[name] = value
-                collected.append(Answered(name, value, label_of(question, value), asked=False))
-            continue
+        when = question.get_when()
+        if not when:
+            answers.hide(name)  # not a question for this stack: kept out of the answers file
+        computed = not when or not question.get_ask()  # copier answers it from its default
 
         if name in given:
-            value = question.parse_answer(given[name])
+            try:
+                value = question.parse_answer(given[name])
+            except TypeError as error:  # e.g. a multiselect answer that is not a YAML list
+                raise ValueError(f"Invalid answer for '{name}': {error}") from error
             question.validate_answer(value)
+        elif computed:
+            value = question.get_default()
+            if value is MISSING:
+                continue
         elif prompt is not None and not use_defaults:
             value = prompt(describe(question))
         else:
@@ -118,9 +120,9 @@ def collect_answers(
                 # Unanswered, but later questions may render from it: go on with the default
                 # to name every missing answer at once.
         answers.user[name] = value
-        collected.append(
-            Answered(name, value, label_of(question, value), asked=True, secret=question.secret)
-        )
+        label = label_of(question, value)
+        asked = name in given or not computed
+        collected.append(Answered(name, value, label, asked=asked, secret=question.secret))
 
     if missing:
         raise MissingAnswersError(missing)
