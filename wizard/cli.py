@@ -177,7 +177,9 @@ def run_new(args: argparse.Namespace) -> int:
         )
         version = template.template.version
 
-    print_summary(answered, destination, version)
+    source = [] if args.template == str(TEMPLATE_ROOT) else ["--template", args.template]
+    source += ["--vcs-ref", args.vcs_ref] if args.vcs_ref else []
+    print_summary(answered, destination, version, source)
     if interactive and not args.yes:
         confirmed = questionary.confirm("Render this project?", default=True).unsafe_ask()
         if not confirmed:
@@ -189,19 +191,20 @@ def run_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_summary(answered: list[Answered], destination: Path, version: Any) -> None:
+def print_summary(
+    answered: list[Answered], destination: Path, version: Any, source: list[str]
+) -> None:
     width = max(len(item.name) for item in answered)
     print(f"\nThe project: {destination}" + (f" (template {version})" if version else ""))
     for item in answered:
         value = ", ".join(map(str, item.value)) if isinstance(item.value, list) else str(item.value)
         shown = item.label if item.label == value or item.secret else f"{item.label} ({value})"
         print(f"  {item.name:<{width}}  {shown}{'' if item.asked else '  (computed)'}")
-    flags = " ".join(
-        f"--data {shlex.quote(f'{item.name}={as_data(item.value)}')}"
-        for item in answered
-        if item.asked and not item.secret
-    )
-    print(f"\nThe same without questions:\n  {PROG} new {shlex.quote(str(destination))} {flags}\n")
+    replay = [PROG, "new", str(destination), *source]
+    for item in answered:
+        if item.asked and not item.secret:
+            replay += ["--data", f"{item.name}={as_data(item.value)}"]
+    print(f"\nThe same without questions:\n  {shlex.join(replay)}\n")
 
 
 def as_data(value: Any) -> str:
