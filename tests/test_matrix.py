@@ -35,6 +35,14 @@ def run(command: list[str], cwd: Path, env: dict, timeout: int = 900) -> str:
     return done.stdout
 
 
+def run_project_tests(project: Path, env: dict, *options: str) -> str:
+    """The project's own suite. It gets its own --basetemp: a pytest session prunes the
+    numbered temp folders of earlier ones, and this session's folder holds the project."""
+    basetemp = ["--basetemp", str(project.parent / f"{project.name}-pytest-tmp")]
+    command = ["uv", "run", "--frozen", "pytest", *options, "-p", "no:cacheprovider", *basetemp]
+    return run(command, project, env)
+
+
 def assert_no_jinja_residue(project: Path) -> None:
     leftovers = []
     for path in project.rglob("*"):
@@ -185,9 +193,7 @@ def test_combination(copie, answers, project_env, free_port, record_property):
     run(["uv", "sync", "--python", python], project, project_env)
     mark = step("install", mark)
 
-    # Its own --basetemp: pytest prunes numbered temp folders, this session's included.
-    own_tests = ["pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(project / ".tmp")]
-    run(["uv", "run", "--frozen", *own_tests], project, project_env)
+    run_project_tests(project, project_env, "-q")
     mark = step("tests", mark)
 
     serve_and_probe(project, project_env, free_port, result.answers)

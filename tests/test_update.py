@@ -23,7 +23,7 @@ from .combinations import (
     questions,
 )
 from .template_repo import TemplateClone, commit_everything, git
-from .test_matrix import run
+from .test_matrix import run, run_project_tests
 
 WIZARD = str(Path(sys.executable).with_name("tenant-wizard"))
 OLD, NEW = "v1.0.0", "v2.0.0"
@@ -295,8 +295,7 @@ def test_update_brings_the_template_change_and_keeps_the_users_edits(
     assert not [name for name, text in files.items() if re.search(rb"^(<{7}|>{7}) ", text, re.M)]
 
     run(["uv", "sync"], project, project_env)
-    pytest = ["uv", "run", "--frozen", "pytest", "-v", "-p", "no:cacheprovider"]
-    tests = run(pytest, project, project_env)
+    tests = run_project_tests(project, project_env, "-v")
     assert "tests/test_reports.py::test_orders_summary PASSED" in tests
 
 
