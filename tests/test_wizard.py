@@ -107,14 +107,14 @@ def finish(wizard: pexpect.spawn) -> int:
     return wizard.exitstatus
 
 
-def run_wizard(*arguments: object) -> subprocess.CompletedProcess:
+def run_wizard(*arguments: object, timeout: int = 120) -> subprocess.CompletedProcess:
     """Without a terminal: stdin is /dev/null, as in CI or a script."""
     return subprocess.run(
         [WIZARD, *map(str, arguments)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
