@@ -32,7 +32,6 @@ def test_every_question_has_a_type_and_a_one_line_help():
         (["framework=fastapi", "orm=django"], "orm", "needs framework=django"),
         (["framework=rails"], "framework", "rails"),
         (["isolation=none"], "isolation", "none"),
-        (["framework=django", "orm=django", "isolation=schema"], "isolation", "orm=psycopg"),
         (["python_version=3.9"], "python_version", "3.9"),
         (["rate_limit_storage=memcached"], "rate_limit_storage", "memcached"),
         (["project_name=My API"], "project_name", "lowercase"),
@@ -54,6 +53,23 @@ def test_wrong_answer_is_refused_naming_the_question(tmp_path, data, question, r
     assert f"'{question}'" in refusal
     assert reason in refusal
     assert not destination.exists() or not any(destination.iterdir())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ["framework=django", "orm=django", "isolation=schema"],
+    ],
+    ids=lambda value: "+".join(value),
+)
+def test_stack_once_refused_is_accepted(tmp_path, data):
+    destination = tmp_path / "project"
+
+    done = copier_copy(destination, *data)
+
+    assert done.returncode == 0, done.stderr
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    assert [f"{key}={answers[key]}" for key in ("framework", "orm", "isolation")] == data
 
 
 def test_defaults_render_a_documented_project(tmp_path):
