@@ -2,10 +2,12 @@
 
     uv run python benchmarks/fleet.py [--tenants 1000] [--isolation schema]
                                       [--framework flask] [--orm psycopg] [--keep DIR]
+                                      [--vcs-ref REF]
 
-Renders this repository's committed template (`vcs_ref="HEAD"`, uncommitted changes
-included, as the tests do) into a scratch folder, installs the project with `uv sync`, and
-runs `fleet_driver.py` inside the project's own environment, on its embedded PostgreSQL:
+Renders this repository's template (`--vcs-ref`: default HEAD, uncommitted changes included
+as the tests do; an older commit or tag gives the "before" figures) into a scratch folder,
+installs the project with `uv sync`, and runs `fleet_driver.py` inside the project's own
+environment, on its embedded PostgreSQL:
 it provisions the tenants one by one and, under schema isolation, times
 `migrate --all-tenants` with nothing pending and with one new migration. Each figure is
 printed beside its target. Nothing here is a test: the figures depend on the machine.
@@ -35,6 +37,7 @@ def main() -> int:
     parser.add_argument("--framework", default="flask")
     parser.add_argument("--orm", default="psycopg")
     parser.add_argument("--keep", type=Path, help="render into DIR and keep it (default: scratch)")
+    parser.add_argument("--vcs-ref", default="HEAD", help="template version (default: HEAD)")
     args = parser.parse_args()
 
     scratch = None
@@ -57,13 +60,14 @@ def main() -> int:
             defaults=True,
             quiet=True,
             unsafe=True,
-            vcs_ref="HEAD",
+            vcs_ref=args.vcs_ref,
         )
         subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True)
         rendered = yaml.safe_load((project / ".copier-answers.yml").read_text())
         print(
             f"fleet benchmark: {args.framework} x {args.orm} x {args.isolation},"
-            f" {args.tenants} tenants, on {platform.node()} ({platform.machine()});"
+            f" {args.tenants} tenants, template {args.vcs_ref},"
+            f" on {platform.node()} ({platform.machine()});"
             f" project rendered and installed in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
