@@ -14,6 +14,7 @@ printed beside its target. Nothing here is a test: the figures depend on the mac
 """
 
 import argparse
+import os
 import platform
 import shutil
 import subprocess
@@ -28,6 +29,9 @@ import yaml
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).resolve().with_name("fleet_driver.py")
+# The project runs in its own environment on its own embedded PostgreSQL, never on the
+# database or virtualenv of the shell that started the benchmark.
+FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "APP_DB_USER", "APP_DB_PASSWORD")
 
 
 def main() -> int:
@@ -62,7 +66,8 @@ def main() -> int:
             unsafe=True,
             vcs_ref=args.vcs_ref,
         )
-        subprocess.run(["uv", "sync", "--quiet"], cwd=project, check=True)
+        env = {key: value for key, value in os.environ.items() if key not in FOREIGN}
+        subprocess.run(["uv", "sync", "--quiet"], cwd=project, env=env, check=True)
         rendered = yaml.safe_load((project / ".copier-answers.yml").read_text())
         print(
             f"fleet benchmark: {args.framework} x {args.orm} x {args.isolation},"
@@ -75,7 +80,7 @@ def main() -> int:
         driver = ["uv", "run", "--quiet", "python", str(DRIVER)]
         options = ["--package", rendered["package_name"], "--command", rendered["project_name"]]
         options += ["--tenants", str(args.tenants), "--isolation", args.isolation]
-        return subprocess.run([*driver, *options], cwd=project, check=False).returncode
+        return subprocess.run([*driver, *options], cwd=project, env=env, check=False).returncode
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
