@@ -1,0 +1,153 @@
+"""Runs inside a rendered project (its folder, its environment): builds the fleet, prints figures.
+
+`benchmarks/fleet.py` starts it; by hand, from a rendered project's folder:
+    uv run python /path/to/benchmarks/fleet_driver.py --package my_api --tenants 100
+
+Provisioning goes through the project's own `tenancy.provisioning.create_tenant`, whatever
+the isolation strategy, so a new strategy is measured by rendering it (`--isolation NAME`).
+The fleet migrate figures need Alembic tenant migrations (`migrations/tenant/versions/`):
+the benchmark writes one new revision there per run (ALTER TABLE orders ADD COLUMN) and
+times `migrate --all-tenants` in process and as the CLI, with one and two jobs.
+"""
+
+import argparse
+import importlib
+import io
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from pathlib import Path
+
+# Targets of issue 6 (DESIGN.md): provisioning p50 per strategy in ms, fleet migrate in s.
+PROVISIONING_TARGET_MS = {"schema": 30, "database": 150}
+NOTHING_PENDING_TARGET_S = 1.0
+ONE_MIGRATION_TARGET_S = 5.0
+
+REVISION = '''"""Benchmark: one new column on every tenant's orders.
+
+Revision ID: {revision}
+Revises: {down_revision}
+"""
+
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{down_revision}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("ALTER TABLE orders ADD COLUMN {column} text")
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE orders DROP COLUMN {column}")
+'''
+
+
+def report(label: str, value: str, target: str = "", met: bool | None = None) -> None:
+    verdict = "" if met is None else ("ok" if met else "MISSED")
+    print(f"  {label:<52} {value:>16}   {target:<16} {verdict}".rstrip(), flush=True)
+
+
+def seconds(label: str, elapsed: float, target: float) -> None:
+    report(label, f"{elapsed:.2f} s", f"target < {target:g} s", elapsed < target)
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def quietly(action: Callable[[], object]) -> object:
+    with redirect_stdout(io.StringIO()):
+        return action()
+
+
+def provision(package: str, isolation: str, tenants: int) -> None:
+    provisioning = importlib.import_module(f"{package}.tenancy.provisioning")
+    times = []
+    for number in range(tenants):
+        started = time.perf_counter()
+        provisioning.create_tenant(f"Bench {number}", f"bench-{number:05d}")
+        times.append((time.perf_counter() - started) * 1000)
+    p50 = statistics.median(times)
+    p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
+    target = PROVISIONING_TARGET_MS.get(isolation)
+    report(
+        f"provisioning per tenant ({isolation}), p50 / p90",
+        f"{p50:.1f} / {p90:.1f} ms",
+        f"target p50 <= {target} ms" if target else "(no target)",
+        p50 <= target if target else None,
+    )
+
+
+def fleet_migrate(package: str, command: str) -> None:
+    schemas = importlib.import_module(f"{package}.tenancy.schemas")
+    versions = Path("migrations/tenant/versions")
+    cli = [str(Path(sys.executable).with_name(command)), "migrate", "--all-tenants"]
+
+    def in_process(jobs: int) -> None:
+        if failures := schemas.migrate_all_tenants(jobs, progress=lambda line: None):
+            raise SystemExit(f"{len(failures)} tenant(s) failed: {failures[0]}")
+
+    def as_cli(jobs: int) -> None:
+        subprocess.run([*cli, "--jobs", str(jobs)], check=True, stdout=subprocess.DEVNULL)
+
+    def new_revision() -> None:
+        """One more revision on top of the head, so the whole fleet has one migration pending."""
+        head = schemas.head_revision()
+        revision = f"bench{len(list(versions.glob('bench*.py'))) + 1:03d}"
+        text = REVISION.format(revision=revision, down_revision=head, column=f"{revision}_note")
+        (versions / f"{revision}.py").write_text(text)
+        schemas.head_revision.cache_clear()
+
+    seconds("migrate --all-tenants, nothing pending, in process", timed(lambda: in_process(1)), 1)
+    seconds("migrate --all-tenants, nothing pending, CLI", timed(lambda: as_cli(1)), 1)
+    for how, run in (("in process", in_process), ("CLI", as_cli)):
+        for jobs in (1, 2):
+            new_revision()
+            elapsed = timed(lambda run=run, jobs=jobs: run(jobs))
+            if schemas.pending_tenants()[0]:
+                raise SystemExit("the new migration did not reach every tenant")
+            seconds(f"one new migration, {how}, --jobs {jobs}", elapsed, ONE_MIGRATION_TARGET_S)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--package", required=True, help="the project's import name")
+    parser.add_argument("--command", help="the project's CLI (default: package with hyphens)")
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--isolation", required=True)
+    args = parser.parse_args()
+    command = args.command or args.package.replace("_", "-")
+
+    cli = importlib.import_module(f"{args.package}.cli")
+    quietly(lambda: cli.main(["migrate"]))  # the shared tables and the app role
+    database = importlib.import_module(f"{args.package}.database")
+    import psycopg
+
+    with psycopg.connect(database.owner_conninfo()) as conn:
+        server = conn.execute("SHOW server_version").fetchone()[0]
+    # Other work on the machine slows every figure: the load average says how busy it was.
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"  PostgreSQL {server}, {os.cpu_count()} CPUs, load average {load}", flush=True)
+
+    provision(args.package, args.isolation, args.tenants)
+    if args.isolation == "schema" and Path("migrations/tenant/versions").is_dir():
+        fleet_migrate(args.package, command)
+    else:
+        print("  (fleet migrate figures: schema isolation with Alembic tenant migrations only)")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"  done {time.strftime('%Y-%m-%d %H:%M %Z')}, load average {load}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
