@@ -59,6 +59,7 @@ def test_wrong_answer_is_refused_naming_the_question(tmp_path, data, question, r
     "data",
     [
         ["framework=django", "orm=django", "isolation=schema"],
+        ["framework=django", "orm=django", "isolation=database"],
     ],
     ids=lambda value: "+".join(value),
 )
