@@ -32,6 +32,7 @@ def test_every_question_has_a_type_and_a_one_line_help():
         (["framework=fastapi", "orm=django"], "orm", "needs framework=django"),
         (["framework=rails"], "framework", "rails"),
         (["isolation=none"], "isolation", "none"),
+        (["framework=django", "orm=django", "isolation=database"], "isolation", "not built"),
         (["python_version=3.9"], "python_version", "3.9"),
         (["rate_limit_storage=memcached"], "rate_limit_storage", "memcached"),
         (["project_name=My API"], "project_name", "lowercase"),
