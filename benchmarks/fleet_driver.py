@@ -5,9 +5,11 @@
 
 Provisioning goes through the project's own `tenancy.provisioning.create_tenant`, whatever
 the isolation strategy, so a new strategy is measured by rendering it (`--isolation NAME`).
-The fleet migrate figures need Alembic tenant migrations (`migrations/tenant/versions/`):
-the benchmark writes one new revision there per run (ALTER TABLE orders ADD COLUMN) and
-times `migrate --all-tenants` in process and as the CLI, with one and two jobs.
+Under schema isolation it then times `migrate --all-tenants` in process and as the CLI,
+with one and two jobs: with nothing pending, then with one new migration each time
+(ALTER TABLE orders ADD COLUMN), written as an Alembic revision into
+`migrations/tenant/versions/` or as a Django migration into `<package>/orders/migrations/`,
+whichever the project's data layer uses.
 """
 
 import argparse
@@ -49,6 +51,21 @@ def downgrade() -> None:
     op.execute("ALTER TABLE orders DROP COLUMN {column}")
 '''
 
+DJANGO_MIGRATION = '''"""Benchmark: one new column on every tenant's orders."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("orders", "{previous}")]
+    operations = [
+        migrations.RunSQL(
+            "ALTER TABLE orders ADD COLUMN {column} text",
+            reverse_sql="ALTER TABLE orders DROP COLUMN {column}",
+        )
+    ]
+'''
+
 
 def report(label: str, value: str, target: str = "", met: bool | None = None) -> None:
     verdict = "" if met is None else ("ok" if met else "MISSED")
@@ -88,20 +105,12 @@ def provision(package: str, isolation: str, tenants: int) -> None:
     )
 
 
-def fleet_migrate(package: str, command: str) -> None:
+def alembic_revision_writer(package: str) -> Callable[[], None]:
+    """Writes one more Alembic revision on top of the tenant head."""
     schemas = importlib.import_module(f"{package}.tenancy.schemas")
     versions = Path("migrations/tenant/versions")
-    cli = [str(Path(sys.executable).with_name(command)), "migrate", "--all-tenants"]
 
-    def in_process(jobs: int) -> None:
-        if failures := schemas.migrate_all_tenants(jobs, progress=lambda line: None):
-            raise SystemExit(f"{len(failures)} tenant(s) failed: {failures[0]}")
-
-    def as_cli(jobs: int) -> None:
-        subprocess.run([*cli, "--jobs", str(jobs)], check=True, stdout=subprocess.DEVNULL)
-
-    def new_revision() -> None:
-        """One more revision on top of the head, so the whole fleet has one migration pending."""
+    def write() -> None:
         head = schemas.head_revision()
         revision = f"bench{len(list(versions.glob('bench*.py'))) + 1:03d}"
         text = REVISION.format(revision=revision, down_revision=head, column=f"{revision}_note")
@@ -110,11 +119,46 @@ def fleet_migrate(package: str, command: str) -> None:
         # cached only the head).
         getattr(schemas, "tenant_scripts", schemas.head_revision).cache_clear()
 
+    return write
+
+
+def django_migration_writer(package: str) -> Callable[[], None]:
+    """Writes one more migration of the tenant app `orders`, after its newest."""
+    executor = importlib.import_module(f"{package}.tenancy.tenant_executor")
+    folder = Path("src", *package.split("."), "orders", "migrations")
+
+    def write() -> None:
+        names = sorted(path.stem for path in folder.glob("[0-9][0-9][0-9][0-9]_*.py"))
+        number = int(names[-1][:4]) + 1
+        name = f"{number:04d}_bench{number:03d}"
+        text = DJANGO_MIGRATION.format(previous=names[-1], column=f"bench{number:03d}_note")
+        (folder / f"{name}.py").write_text(text)
+        importlib.invalidate_caches()  # the new module file must be importable at once
+        executor.migration_graph.cache_clear()
+
+    return write
+
+
+def fleet_migrate(package: str, command: str) -> None:
+    schemas = importlib.import_module(f"{package}.tenancy.schemas")
+    cli = [str(Path(sys.executable).with_name(command)), "migrate", "--all-tenants"]
+    if Path("migrations/tenant/versions").is_dir():
+        new_migration = alembic_revision_writer(package)
+    else:
+        new_migration = django_migration_writer(package)
+
+    def in_process(jobs: int) -> None:
+        if failures := schemas.migrate_all_tenants(jobs, progress=lambda line: None):
+            raise SystemExit(f"{len(failures)} tenant(s) failed: {failures[0]}")
+
+    def as_cli(jobs: int) -> None:
+        subprocess.run([*cli, "--jobs", str(jobs)], check=True, stdout=subprocess.DEVNULL)
+
     seconds("migrate --all-tenants, nothing pending, in process", timed(lambda: in_process(1)), 1)
     seconds("migrate --all-tenants, nothing pending, CLI", timed(lambda: as_cli(1)), 1)
     for how, run in (("in process", in_process), ("CLI", as_cli)):
         for jobs in (1, 2):
-            new_revision()
+            new_migration()
             elapsed = timed(lambda run=run, jobs=jobs: run(jobs))
             if schemas.pending_tenants()[0]:
                 raise SystemExit("the new migration did not reach every tenant")
@@ -142,12 +186,12 @@ def main() -> int:
     print(f"  PostgreSQL {server}, {os.cpu_count()} CPUs, load average {load}", flush=True)
 
     provision(args.package, args.isolation, args.tenants)
-    if args.isolation == "schema" and Path("migrations/tenant/versions").is_dir():
+    if args.isolation == "schema":
         fleet_migrate(args.package, command)
     else:
-        print("  (fleet migrate figures: schema isolation with Alembic tenant migrations only)")
+        print("  (fleet migrate figures: schema isolation only)")
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"  done {time.strftime('%Y-%m-%d %H:%M %Z')}, load average {load}")
+    print(f"  done {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load}")
     return 0
 
 

@@ -6,6 +6,8 @@ Nothing is timed here: the figures depend on the machine (see the README's Bench
 import subprocess
 import sys
 
+import pytest
+
 from .combinations import TEMPLATE_ROOT
 
 FIGURES = (
@@ -19,10 +21,17 @@ FIGURES = (
 )
 
 
-def test_fleet_benchmark_prints_its_figures(tmp_path, project_env):
+# One new migration is written as an Alembic revision or as a Django migration.
+@pytest.mark.parametrize("framework,orm", [("flask", "psycopg"), ("django", "django")])
+def test_fleet_benchmark_prints_its_figures(tmp_path, project_env, framework, orm):
     benchmark = TEMPLATE_ROOT / "benchmarks" / "fleet.py"
     done = subprocess.run(
-        [sys.executable, str(benchmark), "--tenants", "3", "--keep", str(tmp_path / "fleet")],
+        [
+            sys.executable,
+            str(benchmark),
+            *("--tenants", "3", "--framework", framework, "--orm", orm),
+            *("--keep", str(tmp_path / "fleet")),
+        ],
         env=project_env,
         capture_output=True,
         text=True,
