@@ -20,8 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from contextlib import redirect_stdout
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
 
 # Targets of issue 6 (DESIGN.md): provisioning p50 per strategy in ms, fleet migrate in s.
@@ -94,14 +94,15 @@ def percentiles(times: list[float]) -> str:
 
 def provision(package: str, isolation: str, tenants: int) -> None:
     provisioning = importlib.import_module(f"{package}.tenancy.provisioning")
-    raw_copy = raw_database_copier(package) if isolation == "database" else None
+    raw_copies = raw_database_copies(package) if isolation == "database" else nullcontext()
     times, raw_times = [], []
-    for number in range(tenants):
-        started = time.perf_counter()
-        provisioning.create_tenant(f"Bench {number}", f"bench-{number:05d}")
-        times.append((time.perf_counter() - started) * 1000)
-        if raw_copy is not None:
-            raw_times.append(raw_copy(number))
+    with raw_copies as raw_copy:
+        for number in range(tenants):
+            started = time.perf_counter()
+            provisioning.create_tenant(f"Bench {number}", f"bench-{number:05d}")
+            times.append((time.perf_counter() - started) * 1000)
+            if raw_copy is not None:
+                raw_times.append(raw_copy(number))
     target = PROVISIONING_TARGET_MS.get(isolation)
     report(
         f"provisioning per tenant ({isolation}), p50 / p90",
@@ -109,18 +110,18 @@ def provision(package: str, isolation: str, tenants: int) -> None:
         f"target p50 <= {target} ms" if target else "(no target)",
         statistics.median(times) <= target if target else None,
     )
-    if raw_copy is not None:
-        raw_copy(None)  # drops the copies
+    if raw_times:
         report("  raw CREATE DATABASE ... TEMPLATE, p50 / p90", percentiles(raw_times))
 
 
-def raw_database_copier(package: str) -> Callable[[int | None], float]:
+@contextmanager
+def raw_database_copies(package: str) -> Iterator[Callable[[int], float]]:
     """The server's own time for the statement database provisioning is built on.
 
     CREATE DATABASE ... TEMPLATE ... STRATEGY WAL_LOG writes the whole template (some 7 MB of
     catalogs) to the WAL and flushes it, so it is bound by the disk, whose speed varies with
     what it has been asked lately: one raw copy after each tenant, in the same conditions,
-    says how much of the provisioning figure is the server's. `copy(None)` drops them all.
+    says how much of the provisioning figure is the server's. The copies are dropped after.
     """
     import psycopg
     from psycopg import sql
@@ -128,24 +129,24 @@ def raw_database_copier(package: str) -> Callable[[int | None], float]:
     database = importlib.import_module(f"{package}.database")
     identifiers = importlib.import_module(f"{package}.tenancy.identifiers")
     template = sql.Identifier(identifiers.template_database_name())
-    conn = psycopg.connect(database.owner_conninfo(), autocommit=True)
     made = []
 
-    def copy(number: int | None) -> float:
-        if number is None:
+    with psycopg.connect(database.owner_conninfo(), autocommit=True) as conn:
+
+        def copy(number: int) -> float:
+            name = sql.Identifier(f"bench_raw_copy_{number}")
+            started = time.perf_counter()
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY WAL_LOG").format(name, template)
+            )
+            made.append(name)
+            return (time.perf_counter() - started) * 1000
+
+        try:
+            yield copy
+        finally:
             for name in made:
                 conn.execute(sql.SQL("DROP DATABASE {}").format(name))
-            conn.close()
-            return 0.0
-        name = sql.Identifier(f"bench_raw_copy_{number}")
-        started = time.perf_counter()
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY WAL_LOG").format(name, template)
-        )
-        made.append(name)
-        return (time.perf_counter() - started) * 1000
-
-    return copy
 
 
 def alembic_revision_writer(package: str) -> Callable[[], None]:
