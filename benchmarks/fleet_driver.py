@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
+from types import ModuleType
 
 # Targets of issue 6 (DESIGN.md): provisioning p50 per strategy in ms, fleet migrate in s.
 PROVISIONING_TARGET_MS = {"schema": 30, "database": 150}
@@ -149,26 +150,37 @@ def raw_database_copies(package: str) -> Iterator[Callable[[int], float]]:
                 conn.execute(sql.SQL("DROP DATABASE {}").format(name))
 
 
+def tool_module(package: str, *older: str) -> ModuleType:
+    """The project's module of its migration tool, `tenancy.tenant_migrations`; templates
+    before 2026-11-30 had its parts elsewhere (`older`, tried in turn)."""
+    for name in ("tenant_migrations", *older):
+        try:
+            return importlib.import_module(f"{package}.tenancy.{name}")
+        except ModuleNotFoundError:
+            continue
+    raise SystemExit(f"{package}.tenancy has no tenant_migrations module")
+
+
 def alembic_revision_writer(package: str) -> Callable[[], None]:
     """Writes one more Alembic revision on top of the tenant head."""
-    schemas = importlib.import_module(f"{package}.tenancy.schemas")
+    alembic = tool_module(package, "schemas")
     versions = Path("migrations/tenant/versions")
 
     def write() -> None:
-        head = schemas.head_revision()
+        head = alembic.head_revision()
         revision = f"bench{len(list(versions.glob('bench*.py'))) + 1:03d}"
         text = REVISION.format(revision=revision, down_revision=head, column=f"{revision}_note")
         (versions / f"{revision}.py").write_text(text)
         # The project reads its revisions once per process (templates before 2026-11-24
         # cached only the head).
-        getattr(schemas, "tenant_scripts", schemas.head_revision).cache_clear()
+        getattr(alembic, "tenant_scripts", alembic.head_revision).cache_clear()
 
     return write
 
 
 def django_migration_writer(package: str) -> Callable[[], None]:
     """Writes one more migration of the tenant app `orders`, after its newest."""
-    executor = importlib.import_module(f"{package}.tenancy.tenant_executor")
+    executor = tool_module(package, "tenant_executor")
     folder = Path("src", *package.split("."), "orders", "migrations")
 
     def write() -> None:
