@@ -57,8 +57,19 @@ class TemplateClone:
                 shutil.copy2(source, target)
         commit_everything(self.path, "The template as the tests found it")
 
-    def release(self, tag: str) -> None:
-        git(self.path, "tag", tag)
+    def release(self, tag: str, commit: str = "HEAD") -> None:
+        """Tag `commit` (the clone's last commit unless told) as the release `tag`."""
+        git(self.path, "tag", tag, commit)
+
+    def has_commit(self, commit: str) -> bool:
+        """Whether the clone's history holds `commit` (a shallow clone may not)."""
+        found = subprocess.run(
+            ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
+            cwd=self.path,
+            capture_output=True,
+            check=False,
+        )
+        return found.returncode == 0
 
     def change(self, message: str, edit: Callable[[Path], None]) -> None:
         """A new template commit: `edit` changes files under the clone's root."""

@@ -129,6 +129,26 @@ def test_orders_summary():
 CACHE_TTL_DEFAULT = re.compile(r"(tenant_cache_ttl: float = Field\(default=)[\d.]+")
 
 
+def user_edited_files(project: Path, package: str) -> tuple[Path, Path, Path]:
+    """orders/api.py and settings.py, which the user edits, and the user's own test."""
+    source = project / "src" / package
+    user_test = project / "tests" / "test_reports.py"
+    return source / "orders" / "api.py", source / "settings.py", user_test
+
+
+def edit_like_a_user(project: Path, package: str, framework: str) -> str:
+    """The user's edits (not committed): an endpoint appended to orders/api.py, the tenant cache
+    TTL changed to 30 s in settings.py, and a test of both. Returns settings.py as changed."""
+    api, settings, user_test = user_edited_files(project, package)
+    user_edit = USER_EDITS[framework]
+    api.write_text(api.read_text() + user_edit.endpoint)
+    changed_settings, changes = CACHE_TTL_DEFAULT.subn(r"\g<1>30.0", settings.read_text())
+    assert changes == 1, f"{settings} no longer has the default this test changes"
+    settings.write_text(changed_settings)
+    user_test.write_text(user_edit.test.replace("PACKAGE", package))
+    return changed_settings
+
+
 def one_combination_per_framework() -> list[dict]:
     """For each framework in copier.yml, one accepted combination, each with another orm."""
     frameworks = choice_values(questions()["framework"])
@@ -164,6 +184,15 @@ def render_committed(template: Path, project: Path, answers: dict, version: str)
     git(project, "init", "--quiet")
     commit_everything(project, "Rendered from tenant-template")
     return read_answers(project)
+
+
+def assert_merged_without_conflicts(project: Path) -> None:
+    """No rejected hunk, no conflict marker, nothing unmerged in git's index."""
+    files = project_files(project)
+    assert [name for name in files if name.endswith(".rej")] == [], "rejected hunks"
+    marked = [name for name, text in files.items() if re.search(rb"^(<{7}|>{7}) ", text, re.M)]
+    assert marked == [], "conflict markers"
+    assert git(project, "ls-files", "--unmerged") == "", "unmerged in git's index"
 
 
 def read_answers(project: Path) -> dict:
@@ -261,15 +290,8 @@ def test_update_brings_the_template_change_and_keeps_the_users_edits(
     project = tmp_path / "project"
     package = render_committed(two_releases, project, answers, OLD)["package_name"]
     user_edit = USER_EDITS[answers["framework"]]
-
-    api = project / "src" / package / "orders" / "api.py"
-    api.write_text(api.read_text() + user_edit.endpoint)
-    settings = project / "src" / package / "settings.py"
-    changed_settings, changes = CACHE_TTL_DEFAULT.subn(r"\g<1>30.0", settings.read_text())
-    assert changes == 1, "settings.py no longer has the default this test changes"
-    settings.write_text(changed_settings)
-    user_test = project / "tests" / "test_reports.py"
-    user_test.write_text(user_edit.test.replace("PACKAGE", package))
+    api, settings, user_test = user_edited_files(project, package)
+    changed_settings = edit_like_a_user(project, package, answers["framework"])
     commit_everything(project, "Orders summary endpoint; cache tenants for 30 s")
 
     done = wizard("update", project)
@@ -283,9 +305,100 @@ def test_update_brings_the_template_change_and_keeps_the_users_edits(
     assert api.read_text().endswith(user_edit.endpoint)  # ...and the user's, together
     assert settings.read_text() == f"{IMPROVEMENT_NOTE}\n{changed_settings}"
     assert user_test.read_text() == user_edit.test.replace("PACKAGE", package)
-    files = project_files(project)
-    assert not [name for name in files if name.endswith(".rej")]
-    assert not [name for name, text in files.items() if re.search(rb"^(<{7}|>{7}) ", text, re.M)]
+    assert_merged_without_conflicts(project)
+
+    run(["uv", "sync"], project, project_env)
+    tests = run_project_tests(project, project_env, "-v")
+    assert "tests/test_reports.py::test_orders_summary PASSED" in tests
+
+
+# ── the update across issue 12's restructure ─────────────────────────────────
+# Issue 12 moves, renames and merges the tenancy package's files. A project rendered before it
+# must update to the template as it is now. OLD is the very commit the restructure starts from
+# (not a simulated version as above): while HEAD is that commit, this is an update with only the
+# user's edits; after the restructure, the real move of files under the user's edits.
+RESTRUCTURE_START = "a670254b8a343d00fcb2b0e8fd82f1b4589b3de8"
+
+
+def one_combination_per_isolation() -> list[dict]:
+    """For each isolation in copier.yml, one accepted combination: the frameworks in turn, and
+    for each the data layer at the same turn among those it accepts with that isolation."""
+    frameworks = choice_values(questions()["framework"])
+    chosen = []
+    for index, isolation in enumerate(choice_values(questions()["isolation"])):
+        framework = frameworks[index % len(frameworks)]
+        own = [
+            answers
+            for answers in accepted_combinations()
+            if answers["framework"] == framework and answers["isolation"] == isolation
+        ]
+        chosen.append(own[index % len(own)])
+    return chosen
+
+
+def test_one_combination_per_isolation_covers_the_stack():
+    chosen = one_combination_per_isolation()
+    assert [answers["isolation"] for answers in chosen] == choice_values(questions()["isolation"])
+    assert {answers["framework"] for answers in chosen} == set(
+        choice_values(questions()["framework"])
+    )
+    assert len({answers["orm"] for answers in chosen}) >= 2
+    # A data layer only one framework accepts (the Django ORM) is among them.
+    accepted_by = {
+        orm: {answers["framework"] for answers in accepted_combinations() if answers["orm"] == orm}
+        for orm in choice_values(questions()["orm"])
+    }
+    assert [answers for answers in chosen if len(accepted_by[answers["orm"]]) == 1]
+
+
+@pytest.fixture(scope="module")
+def restructure_releases(tmp_path_factory) -> Path:
+    """OLD: the template at RESTRUCTURE_START; NEW: the template as the tests found it."""
+    clone = TemplateClone(tmp_path_factory.mktemp("restructure") / "tenant-template")
+    if not clone.has_commit(RESTRUCTURE_START):
+        pytest.fail(
+            f"the update test renders at commit {RESTRUCTURE_START} (where issue 12's restructure "
+            f"starts), which this repository's history does not hold: a shallow clone? Run "
+            f"`git fetch --unshallow` (or fetch {RESTRUCTURE_START}) and try again.",
+            pytrace=False,
+        )
+    clone.release(OLD, RESTRUCTURE_START)
+    clone.release(NEW)
+    return clone.path
+
+
+@pytest.mark.parametrize("answers", one_combination_per_isolation(), ids=combination_id)
+def test_update_from_the_restructure_start_keeps_the_users_edits(
+    restructure_releases, tmp_path, answers, project_env
+):
+    project = tmp_path / "project"
+    package = render_committed(restructure_releases, project, answers, OLD)["package_name"]
+    api, settings, user_test = user_edited_files(project, package)
+    user_edit = USER_EDITS[answers["framework"]]
+    edit_like_a_user(project, package, answers["framework"])
+    commit_everything(project, "Orders summary endpoint; cache tenants for 30 s")
+
+    # Plain copier, as the wizard runs it.
+    copier.run_update(project, vcs_ref=NEW, defaults=True, overwrite=True, unsafe=True, quiet=True)
+
+    assert read_answers(project)["_commit"] == NEW
+    assert_merged_without_conflicts(project)
+    # copier deletes a file the new template no longer renders, the user's edits in it too
+    # (they are left only in git history): a moved orders/api.py or settings.py loses them.
+    lost = [str(path.relative_to(project)) for path in (api, settings) if not path.is_file()]
+    assert lost == [], "edited by the user, deleted by the update"
+    assert api.read_text().endswith(user_edit.endpoint)
+    assert CACHE_TTL_DEFAULT.search(settings.read_text())[0].endswith("=30.0")
+    assert user_test.read_text() == user_edit.test.replace("PACKAGE", package)
+    # Exactly what a fresh render of NEW with the same edits holds: no file NEW no longer
+    # renders is left behind, none it renders is missing, every other file is NEW's.
+    fresh = tmp_path / "fresh"
+    render_committed(restructure_releases, fresh, answers, NEW)
+    edit_like_a_user(fresh, package, answers["framework"])
+    updated, expected = project_files(project), project_files(fresh)
+    assert sorted(set(updated) - set(expected)) == [], "left behind by the update"
+    assert sorted(set(expected) - set(updated)) == [], "missing after the update"
+    assert [name for name in expected if updated[name] != expected[name]] == [], "not as NEW"
 
     run(["uv", "sync"], project, project_env)
     tests = run_project_tests(project, project_env, "-v")
