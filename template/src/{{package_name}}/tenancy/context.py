@@ -5,13 +5,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from .errors import NoTenantBound
-from .registry import Tenant
+from .tenant import Tenant
 
 _current_tenant: ContextVar[Tenant | None] = ContextVar("current_tenant", default=None)
-
-
-def current_tenant() -> Tenant | None:
-    return _current_tenant.get()
 
 
 def require_tenant() -> Tenant:

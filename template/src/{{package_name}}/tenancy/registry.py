@@ -8,37 +8,13 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 
 from ..settings import get_settings
+from .db import fetch_one
+from .tenant import Tenant
 
 TENANT_COLUMNS = "id, slug, name, status, plan, created_at"
-
-
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    id: uuid.UUID
-    slug: str
-    name: str
-    status: str
-    plan: str
-    created_at: datetime
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "id": str(self.id),
-            "slug": self.slug,
-            "name": self.name,
-            "status": self.status,
-            "plan": self.plan,
-            "created_at": self.created_at.isoformat(),
-        }
 
 
 class TenantCache:
@@ -100,8 +76,6 @@ def lookup(key: uuid.UUID | str) -> Tenant | None:
     cached = tenant_cache().get(str(key))
     if cached is not None:
         return cached
-    from .db import fetch_one  # the data layer imports the registry, not the other way
-
     row = fetch_one(*lookup_query(key))
     if row is None:
         return None
