@@ -127,12 +127,12 @@ def raw_database_copies(package: str) -> Iterator[Callable[[int], float]]:
     import psycopg
     from psycopg import sql
 
-    database = importlib.import_module(f"{package}.database")
+    postgres = importlib.import_module(f"{package}.postgres")
     identifiers = importlib.import_module(f"{package}.tenancy.identifiers")
     template = sql.Identifier(identifiers.template_database_name())
     made = []
 
-    with psycopg.connect(database.owner_conninfo(), autocommit=True) as conn:
+    with psycopg.connect(postgres.owner_conninfo(), autocommit=True) as conn:
 
         def copy(number: int) -> float:
             name = sql.Identifier(f"bench_raw_copy_{number}")
@@ -196,7 +196,7 @@ def django_migration_writer(package: str) -> Callable[[], None]:
 
 
 def fleet_migrate(package: str, command: str) -> None:
-    schemas = importlib.import_module(f"{package}.tenancy.schemas")
+    tenant_schemas = importlib.import_module(f"{package}.tenancy.tenant_schemas")
     cli = [str(Path(sys.executable).with_name(command)), "migrate", "--all-tenants"]
     if Path("migrations/tenant/versions").is_dir():
         new_migration = alembic_revision_writer(package)
@@ -204,7 +204,7 @@ def fleet_migrate(package: str, command: str) -> None:
         new_migration = django_migration_writer(package)
 
     def in_process(jobs: int) -> None:
-        if failures := schemas.migrate_all_tenants(jobs, progress=lambda line: None):
+        if failures := tenant_schemas.migrate_all_tenants(jobs, progress=lambda line: None):
             raise SystemExit(f"{len(failures)} tenant(s) failed: {failures[0]}")
 
     def as_cli(jobs: int) -> None:
@@ -216,7 +216,7 @@ def fleet_migrate(package: str, command: str) -> None:
         for jobs in (1, 2):
             new_migration()
             elapsed = timed(lambda run=run, jobs=jobs: run(jobs))
-            if schemas.pending_tenants()[0]:
+            if tenant_schemas.pending_tenants()[0]:
                 raise SystemExit("the new migration did not reach every tenant")
             seconds(f"one new migration, {how}, --jobs {jobs}", elapsed, ONE_MIGRATION_TARGET_S)
 
@@ -232,10 +232,10 @@ def main() -> int:
 
     cli = importlib.import_module(f"{args.package}.cli")
     quietly(lambda: cli.main(["migrate"]))  # the shared tables and the app role
-    database = importlib.import_module(f"{args.package}.database")
+    postgres = importlib.import_module(f"{args.package}.postgres")
     import psycopg
 
-    with psycopg.connect(database.owner_conninfo()) as conn:
+    with psycopg.connect(postgres.owner_conninfo()) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
     # Other work on the machine slows every figure: the load average says how busy it was.
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
