@@ -44,6 +44,16 @@ IMPROVEMENT_NOTE = "# Improved in template v2.0.0: see CHANGELOG.md."
 CHANGELOG = "# Changelog\n\n## 2.0.0\n\n- A note at the top of orders/api.py and settings.py.\n"
 
 
+def with_note(source: str) -> str:
+    """The note on the first line the file renders: after the Jinja statements it opens with
+    (an import of shared macros), which render nothing."""
+    lines = source.splitlines(keepends=True)
+    head = 0
+    while head < len(lines) and lines[head].startswith("{%") and lines[head].rstrip()[-2:] == "%}":
+        head += 1
+    return "".join(lines[:head]) + f"{IMPROVEMENT_NOTE}\n" + "".join(lines[head:])
+
+
 def improve_template(root: Path) -> None:
     improved = [
         *root.glob("template/src/*/orders/*api.py*"),
@@ -51,7 +61,7 @@ def improve_template(root: Path) -> None:
     ]
     assert len(improved) > len(choice_values(questions()["framework"])), improved
     for path in improved:
-        path.write_text(f"{IMPROVEMENT_NOTE}\n{path.read_text()}")
+        path.write_text(with_note(path.read_text()))
     (root / "template" / "CHANGELOG.md").write_text(CHANGELOG)
 
 
