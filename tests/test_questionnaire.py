@@ -61,7 +61,7 @@ def test_wrong_answer_is_refused_naming_the_question(tmp_path, data, question, r
         ["framework=django", "orm=django", "isolation=schema"],
         ["framework=django", "orm=django", "isolation=database"],
     ],
-    ids=lambda value: "+".join(value),
+    ids="+".join,
 )
 def test_stack_once_refused_is_accepted(tmp_path, data):
     destination = tmp_path / "project"
