@@ -11,7 +11,6 @@ from collections import OrderedDict
 from functools import lru_cache
 
 from ..settings import get_settings
-from .db import fetch_one
 from .tenant import Tenant
 
 TENANT_COLUMNS = "id, slug, name, status, plan, created_at"
@@ -76,6 +75,11 @@ def lookup(key: uuid.UUID | str) -> Tenant | None:
     cached = tenant_cache().get(str(key))
     if cached is not None:
         return cached
+    # Imported here, not at the top: the CLI's tenant commands use this module's SQL and cache
+    # without the data layer, whose ORM (SQLAlchemy, Django) takes a second or more to import.
+    # (db does not import the registry: there is no import circle either way.)
+    from .db import fetch_one
+
     row = fetch_one(*lookup_query(key))
     if row is None:
         return None
