@@ -219,6 +219,9 @@ class Scope:
     tenant_schemas: set[str] = field(default_factory=set)
     tenant_tables: set[str] = field(default_factory=set)
     rls: bool = False
+    # Whether grants on the tenant schemas matter (not in a tenant's own database, whose
+    # CONNECT privilege already keeps other roles out).
+    schema_grants: bool = True
 
     def is_tenant(self, schema: str, name: str) -> bool:
         return schema in self.tenant_schemas or f"{schema}.{name}" in self.tenant_tables
@@ -296,7 +299,7 @@ def grant_findings(conn: psycopg.Connection, role: str, scope: Scope) -> list[Fi
     """Privileges on tenant tables and schemas for PUBLIC or roles other than the app role,
     and what the app role lacks on them."""
     findings = []
-    for schema in sorted(scope.tenant_schemas):
+    for schema in sorted(scope.tenant_schemas if scope.schema_grants else ()):
         for grantee in _grantees(conn, SCHEMA_GRANTEES_SQL, {"schema": schema, "role": role}):
             findings.append(_grant_finding(schema, "schema", grantee))
     tables = conn.execute(
