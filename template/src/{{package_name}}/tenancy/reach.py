@@ -231,9 +231,7 @@ def reach_findings(conn: psycopg.Connection, role: str, scope: Scope) -> list[Fi
     """Every relation the app role can reach must be a tenant relation or declared shared;
     views must not read tenant tables with rights the caller lacks."""
     findings = []
-    for oid, schema, name, kind, _owner in conn.execute(
-        REACHABLE_SQL, {"role": role}
-    ).fetchall():
+    for oid, schema, name, kind, _owner in conn.execute(REACHABLE_SQL, {"role": role}).fetchall():
         qualified = f"{schema}.{name}"
         if kind in ("v", "m"):
             problem = _view_problem(conn, oid, schema, kind, scope)
@@ -246,9 +244,10 @@ def reach_findings(conn: psycopg.Connection, role: str, scope: Scope) -> list[Fi
             findings.append(
                 Finding("foreign-table", qualified, "a foreign table reads data from elsewhere")
             )
-        elif qualified in scope.shared or (kind != "S" and scope.is_tenant(schema, name)):
-            continue
-        elif kind == "S" and scope.is_tenant(schema, name) and not scope.rls:
+        elif qualified in scope.shared or (
+            # a sequence of a tenant table is shared by every tenant under rls
+            scope.is_tenant(schema, name) and (kind != "S" or not scope.rls)
+        ):
             continue
         else:
             what = {"S": "sequence", "v": "view", "m": "materialized view"}.get(kind, "table")
@@ -465,9 +464,7 @@ def probe_tables(tenants: Tenants, tables: Sequence[str], notes: list[str]) -> l
         ident = sql.Identifier(table)
         conn = tenants.unbound()
         if _rows(conn, sql.SQL("SELECT 1 FROM {} LIMIT 1").format(ident)):
-            findings.append(
-                Finding("unbound-read", table, "rows are visible with no tenant bound")
-            )
+            findings.append(Finding("unbound-read", table, "rows are visible with no tenant bound"))
         conn = tenants.as_a()
         insert = probe_insert(conn, table)
         if insert is None:
