@@ -21,7 +21,7 @@ class Finding:
         return asdict(self)
 
     def __str__(self) -> str:
-        return f"{self.code} {self.object}: {self.message}"
+        return f"{self.object}: {self.message} ({self.code})"
 
 
 @dataclass(frozen=True)

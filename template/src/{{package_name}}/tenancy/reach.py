@@ -205,7 +205,7 @@ def ownership_findings(conn: psycopg.Connection, role: str) -> list[Finding]:
     ]
     for kind, name in conn.execute(CREATE_SQL, {"role": role}).fetchall():
         findings.append(
-            Finding("app-role-create", name, f"the app role has CREATE on {kind} {name}")
+            Finding("app-role-create", name, f"the app role has CREATE on {kind} {name!r}")
         )
     return findings
 
@@ -381,11 +381,13 @@ ORDER BY a.attnum
 
 
 def probe_insert(conn: psycopg.Connection, table: str, extra: dict[str, str] | None = None):
-    """An INSERT of one row into `table` (as the search path resolves it) that satisfies
-    NOT NULL with simple values, or None when some column's type has no simple value."""
+    """An INSERT of one row into `table` (`schema.table`, or as the search path resolves a
+    bare name) that satisfies NOT NULL with simple values, or None when some column's type
+    has no simple value."""
+    ident = sql.Identifier(*table.split("."))
     columns, values = [], []
     for name, category, type_name, formatted in conn.execute(
-        PROBE_COLUMNS_SQL, (sql.Identifier(table).as_string(),)
+        PROBE_COLUMNS_SQL, (ident.as_string(),)
     ).fetchall():
         if extra and name in extra:
             continue
@@ -401,11 +403,9 @@ def probe_insert(conn: psycopg.Connection, table: str, extra: dict[str, str] | N
         columns.append(sql.Identifier(name))
         values.append(sql.Literal(value))
     if not columns:
-        return sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING ctid::text").format(
-            sql.Identifier(table)
-        )
+        return sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING ctid::text").format(ident)
     return sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING ctid::text").format(
-        sql.Identifier(table), sql.SQL(", ").join(columns), sql.SQL(", ").join(values)
+        ident, sql.SQL(", ").join(columns), sql.SQL(", ").join(values)
     )
 
 
@@ -422,21 +422,22 @@ def savepoint(conn: psycopg.Connection, name: str = "audit_probe") -> Iterator[N
 
 
 def _refused(conn: psycopg.Connection, statement, params=()) -> bool:
-    """Whether PostgreSQL refuses the statement (privilege or row-level security)."""
+    """Whether PostgreSQL refuses a write (row-level security, a privilege, a constraint) or
+    it changes no row; undone either way."""
     try:
         with savepoint(conn):
             return conn.execute(statement, params).rowcount == 0
-    except (errors.InsufficientPrivilege, errors.UndefinedTable, errors.CheckViolation):
+    except psycopg.Error:
         return True
 
 
 def _rows(conn: psycopg.Connection, statement, params=()) -> int:
-    """How many rows a statement sees or changes (0 if PostgreSQL refuses it)."""
+    """How many rows a statement sees or changes (0 if PostgreSQL refuses it); undone."""
     try:
         with savepoint(conn):
             cursor = conn.execute(statement, params)
             return len(cursor.fetchall()) if cursor.description else cursor.rowcount
-    except (errors.InsufficientPrivilege, errors.UndefinedTable):
+    except psycopg.Error:
         return 0
 
 
@@ -456,12 +457,17 @@ class Tenants:
 
 
 def probe_tables(tenants: Tenants, tables: Sequence[str], notes: list[str]) -> list[Finding]:
-    """Act as the app role: a row written by tenant A must stay A's. Tenant B (new, so its
-    tables are empty) must not read, change or delete it, nor write rows under A (rls);
-    A must not move it to B (rls); with no tenant bound nothing is visible."""
+    """Act as the app role on every tenant table. With no tenant bound nothing is visible.
+    Tenant B must not write a row under tenant A (rls). A row tenant A writes must stay A's:
+    A reads it back; B (new, so its tables are empty) must not read, change or delete it;
+    A must not move it to B (rls). Every write is undone (savepoints) before the next table.
+
+    A table whose probe row cannot be made (a type with no simple value, a foreign key or
+    check the simple values fail) is named in `notes`: it was not probed, which is not a
+    finding."""
     findings = []
     for table in tables:
-        ident = sql.Identifier(table)
+        ident = sql.Identifier(*table.split("."))
         conn = tenants.unbound()
         if _rows(conn, sql.SQL("SELECT 1 FROM {} LIMIT 1").format(ident)):
             findings.append(Finding("unbound-read", table, "rows are visible with no tenant bound"))
@@ -470,6 +476,14 @@ def probe_tables(tenants: Tenants, tables: Sequence[str], notes: list[str]) -> l
         if insert is None:
             notes.append(f"{table}: not probed (a NOT NULL column has no simple probe value)")
             continue
+        if tenants.a_id and tenants.b_id:  # before A's row exists: no unique key can object
+            conn = tenants.as_b()
+            under_a = probe_insert(conn, table, {"tenant_id": tenants.a_id})
+            if under_a is not None and not _refused(conn, under_a):
+                findings.append(
+                    Finding("cross-tenant-insert", table, "tenant B stored a row under tenant A")
+                )
+            conn = tenants.as_a()
         conn.execute("SAVEPOINT audit_row")
         try:
             ctid = conn.execute(insert).fetchone()[0]
@@ -494,6 +508,12 @@ def _probe_row(tenants: Tenants, table: str, ident: sql.Identifier, ctid: str) -
     conn = tenants.as_a()
     if not _rows(conn, sql.SQL("SELECT 1 FROM {} ").format(ident) + by_ctid, (ctid,)):
         findings.append(Finding("bind-ineffective", table, "tenant A cannot read its own row"))
+    if tenants.b_id:
+        move = sql.SQL("UPDATE {} SET tenant_id = %s ").format(ident) + by_ctid
+        if not _refused(conn, move, (tenants.b_id, ctid)):
+            findings.append(
+                Finding("tenant-id-update", table, "tenant A moved its row to tenant B")
+            )
     conn = tenants.as_b()
     column = sql.Identifier(_first_column(conn, ident))  # an UPDATE that changes nothing
     checks = [
@@ -508,18 +528,6 @@ def _probe_row(tenants: Tenants, table: str, ident: sql.Identifier, ctid: str) -
     for code, statement, params in checks:
         if _rows(conn, statement, params):
             findings.append(Finding(code, table, "tenant B reached tenant A's row"))
-    if tenants.a_id and tenants.b_id:
-        insert = probe_insert(conn, table, {"tenant_id": tenants.a_id})
-        if insert is not None and not _refused(conn, insert):
-            findings.append(
-                Finding("cross-tenant-insert", table, "tenant B stored a row under tenant A")
-            )
-        conn = tenants.as_a()
-        move = sql.SQL("UPDATE {} SET tenant_id = %s ").format(ident) + by_ctid
-        if not _refused(conn, move, (tenants.b_id, ctid)):
-            findings.append(
-                Finding("tenant-id-update", table, "tenant A moved its row to tenant B")
-            )
     return findings
 
 
