@@ -71,6 +71,9 @@ WHERE n.nspowner = (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
 UNION ALL
 SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p
 WHERE p.proowner = (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
+UNION ALL
+SELECT 'database ' || quote_ident(datname) FROM pg_database
+WHERE datdba = (SELECT oid FROM pg_roles WHERE rolname = %(role)s)
 ORDER BY 1
 """
 
@@ -79,7 +82,7 @@ SELECT 'schema', n.nspname FROM pg_namespace n
 WHERE {NOT_SYSTEM} AND has_schema_privilege(%(role)s, n.oid, 'CREATE')
 UNION ALL
 SELECT 'database', datname FROM pg_database
-WHERE datname = current_database() AND has_database_privilege(%(role)s, oid, 'CREATE')
+WHERE datallowconn AND has_database_privilege(%(role)s, oid, 'CREATE')
 ORDER BY 1, 2
 """
 
@@ -198,7 +201,8 @@ def role_findings(conn: psycopg.Connection, role: str, databases: Sequence[str])
 
 
 def ownership_findings(conn: psycopg.Connection, role: str) -> list[Finding]:
-    """What the app role owns (owners bypass RLS and may grant) or may create, in this database."""
+    """What the app role owns (owners bypass RLS and may grant) or may create: in this
+    database, and any database of the server."""
     findings = [
         Finding("app-role-owns", owned, "the app role owns it (it must own nothing)")
         for (owned,) in conn.execute(OWNED_SQL, {"role": role}).fetchall()
