@@ -119,7 +119,8 @@ WHERE v.oid = %s
 # SECURITY DEFINER functions the app role may call whose owner could read tenant data the
 # app role cannot: a superuser, a BYPASSRLS role, or a role owning tables or schemas.
 DEFINER_SQL = f"""
-SELECT p.oid::regprocedure::text, o.rolname
+SELECT n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       o.rolname
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_roles o ON o.oid = p.proowner
