@@ -224,9 +224,9 @@ class Scope:
     tenant_schemas: set[str] = field(default_factory=set)
     tenant_tables: set[str] = field(default_factory=set)
     rls: bool = False
-    # Whether grants on the tenant schemas matter (not in a tenant's own database, whose
-    # CONNECT privilege already keeps other roles out).
-    schema_grants: bool = True
+    # Everything here is one tenant's (a tenant's own database): its schemas may read each
+    # other, and grants on them do not matter (CONNECT on the database keeps other roles out).
+    one_tenant: bool = False
 
     def is_tenant(self, schema: str, name: str) -> bool:
         return schema in self.tenant_schemas or f"{schema}.{name}" in self.tenant_tables
@@ -279,31 +279,37 @@ def reach_findings(conn: psycopg.Connection, role: str, scope: Scope) -> list[Fi
 def _view_problem(
     conn: psycopg.Connection, oid: int, schema: str, kind: str, scope: Scope
 ) -> str | None | bool:
-    """Why a view exposes tenant data; None if it reads tenant tables safely; False if it
-    reads no tenant table (then it is judged as any other relation)."""
+    """Why a view exposes tenant data; None if it reads tenant (and shared) tables safely;
+    False if it reads no tenant table or some undeclared one (then it is judged as any other
+    relation)."""
     reads = conn.execute(VIEW_READS_SQL, (oid,)).fetchall()
     tenant_reads = [row for row in reads if scope.is_tenant(row[1], row[2])]
+    undeclared = [
+        row
+        for row in reads
+        if not scope.is_tenant(row[1], row[2]) and f"{row[1]}.{row[2]}" not in scope.shared
+    ]
     if not tenant_reads:
         return False
     for _table_oid, table_schema, table, invoker, owner_exempt in tenant_reads:
         qualified = f"{table_schema}.{table}"
-        if kind == "m":
+        if kind == "m" and scope.rls:
             return f"materialized view over tenant table {qualified}: it stores every tenant's rows"
         if scope.rls and owner_exempt and not invoker:
             return (
                 f"reads tenant table {qualified} with its owner's rights, which bypass"
                 " row-level security (use security_invoker = true)"
             )
-        if scope.tenant_schemas and table_schema != schema:
+        if scope.tenant_schemas and not scope.one_tenant and table_schema != schema:
             return f"reads {qualified}, another schema's table, whatever tenant is bound"
-    return None
+    return False if undeclared else None
 
 
 def grant_findings(conn: psycopg.Connection, role: str, scope: Scope) -> list[Finding]:
     """Privileges on tenant tables and schemas for PUBLIC or roles other than the app role,
     and what the app role lacks on them."""
     findings = []
-    for schema in sorted(scope.tenant_schemas if scope.schema_grants else ()):
+    for schema in sorted(() if scope.one_tenant else scope.tenant_schemas):
         for grantee in _grantees(conn, SCHEMA_GRANTEES_SQL, {"schema": schema, "role": role}):
             findings.append(_grant_finding(schema, "schema", grantee))
     tables = conn.execute(
