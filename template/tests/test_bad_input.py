@@ -75,3 +75,32 @@ def test_unknown_route_and_method_answer_json(api, tenant_a):
     wrong_method = api.request("PUT", "/api/orders", tenant=tenant_a.id, json_body=VALID)
     assert wrong_method.status == 405
     assert "error" in wrong_method.json()
+
+
+@pytest.mark.parametrize(
+    "product",
+    ["nul\u0000inside", "\u0000", "lone \ud800 surrogate", "\udfff"],
+    ids=["nul", "only-nul", "high-surrogate", "low-surrogate"],
+)
+def test_text_postgresql_cannot_store_is_422_naming_the_field(api, tenant_a, product):
+    # json.dumps writes these as \u0000 and \ud800 escapes, as a hostile client would.
+    reply = api.post("/api/orders", tenant=tenant_a.id, json_body={**VALID, "product": product})
+    assert reply.status == 422, reply.text
+    fields = [detail["field"] for detail in reply.json()["details"]]
+    assert any(field.endswith("product") for field in fields), fields
+    assert api.get("/api/orders", tenant=tenant_a.id).json() == []
+
+
+def test_text_that_postgresql_stores_is_accepted(api, tenant_a):
+    product = "Café ☕ 😀 \u00a0 tab\there"  # non-ASCII, astral, a tab: all storable
+    reply = api.post("/api/orders", tenant=tenant_a.id, json_body={**VALID, "product": product})
+    assert reply.status == 201, reply.text
+    assert reply.json()["product"] == product
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+def test_deeply_nested_json_is_400(api, tenant_a, depth, opener):
+    reply = api.post("/api/orders", tenant=tenant_a.id, raw=opener * depth)
+    assert reply.status == 400, reply.text[:200]
+    assert "error" in reply.json()
