@@ -9,6 +9,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from .combinations import (
     python_version_sample,
     tenancy_sample,
 )
+from .pooler import run_behind_pgbouncer
 
 JINJA_RESIDUE = re.compile(r"{{|{%|%}|{#")
 # GitHub Actions expressions are legitimate `${{ }}`.
@@ -67,10 +70,12 @@ def wait_for_health(url: str, server: subprocess.Popen, deadline: float) -> None
     pytest.fail("serve did not answer /health in time")
 
 
-def request(url: str, headers: dict, body: dict | None = None) -> tuple[int, object, Message]:
+def request(
+    url: str, headers: dict, body: dict | None = None, method: str | None = None
+) -> tuple[int, object, Message]:
     """Status, JSON body and (case-insensitive) headers of one real HTTP request."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers=headers)
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
@@ -109,8 +114,10 @@ class Probe:
         return [({"Host": f"no-such-tenant.localhost:{self.port}"}, 403), ({}, 400)]
 
 
-def serve_and_probe(project: Path, env: dict, port: int, answers: dict) -> None:
-    """`serve` as a real process on the embedded PostgreSQL, asked over real HTTP."""
+@contextmanager
+def served(project: Path, env: dict, port: int, answers: dict) -> Iterator[Probe]:
+    """`serve` as a real process on the embedded PostgreSQL, answering /health; stopped
+    with SIGTERM after the block, which it must survive cleanly."""
     probe = Probe(project, env, port, answers)
     server = subprocess.Popen(
         ["uv", "run", "--frozen", probe.cli, "serve", "--port", str(port)],
@@ -123,6 +130,20 @@ def serve_and_probe(project: Path, env: dict, port: int, answers: dict) -> None:
     )
     try:
         wait_for_health(f"http://127.0.0.1:{port}/health", server, time.monotonic() + 120)
+        yield probe
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    assert server.returncode in (0, -signal.SIGTERM), server.stdout.read()
+
+
+def serve_and_probe(project: Path, env: dict, port: int, answers: dict) -> None:
+    """`serve` asked over real HTTP: a tenant, its orders, the refusals of its resolver."""
+    with served(project, env, port, answers) as probe:
         created = probe.command("tenants", "create", "--name", "Probe")
         tenant_id = created.strip().splitlines()[-1]
         as_probe = probe.naming(tenant_id if probe.resolver == "header" else "probe")
@@ -141,14 +162,6 @@ def serve_and_probe(project: Path, env: dict, port: int, answers: dict) -> None:
         for headers, expected in probe.refusals():
             status, error, _ = request(probe.url, headers)
             assert (status, "error" in error) == (expected, True), headers
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    assert server.returncode in (0, -signal.SIGTERM), server.stdout.read()
 
 
 def interpreter(version: str) -> str:
@@ -197,5 +210,8 @@ def test_combination(copie, answers, project_env, free_port, record_property):
     mark = step("tests", mark)
 
     serve_and_probe(project, project_env, free_port, result.answers)
-    step("serve", mark)
+    mark = step("serve", mark)
+
+    run_behind_pgbouncer(project, project_env, free_port, result.answers, served, request)
+    step("pgbouncer", mark)
     record_property("seconds", time.monotonic() - started)

@@ -135,3 +135,25 @@ def test_no_rate_limiting_renders_no_rate_limit_code(tmp_path):
     assert mentions == []
     compose = yaml.safe_load((destination / "compose.yaml").read_text())["services"]
     assert "redis" not in compose
+
+
+def test_the_api_reaches_postgresql_through_pgbouncer(tmp_path):
+    """The API's connections go through PgBouncer in transaction mode; migrations go direct."""
+    destination = tmp_path / "project"
+    assert copier_copy(destination, "isolation=database").returncode == 0
+
+    compose = yaml.safe_load((destination / "compose.yaml").read_text())
+    services = compose["services"]
+    bouncer = services["pgbouncer"]
+    assert ":" in bouncer["image"] and not bouncer["image"].endswith(":latest")  # pinned
+    assert "healthcheck" in bouncer
+    assert bouncer["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["api"]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
+    ini = compose["configs"]["pgbouncer-ini"]["content"].splitlines()
+    assert "pool_mode = transaction" in ini
+    assert "* = host=db port=5432" in ini  # every database name, tenant databases too
+    api, migrate = services["api"]["environment"], services["migrate"]["environment"]
+    assert (api["APP_DB_HOST"], api["APP_DB_PORT"]) == ("pgbouncer", "6432")
+    assert "APP_DB_HOST" not in migrate and "@db:5432/" in migrate["DATABASE_URL"]
+    users = compose["configs"]["pgbouncer-users"]["content"]
+    assert users.startswith(f'"{api["APP_DB_USER"]}" ')

@@ -34,3 +34,16 @@ class ProvisioningError(TenancyError):
 
 class NoTenantBound(RuntimeError):
     """Tenant-scoped database access was attempted with no current tenant (fails closed)."""
+
+
+class BindingNotInEffect(TenancyError):
+    """The server did not confirm the tenant binding (a pooler that maps databases together,
+    session state or a prepared statement planted on a pooled connection): the request's
+    transaction is rolled back before any of its queries run. 503: the service cannot serve
+    the request safely right now; nothing about the request is wrong."""
+
+    status = 503
+
+    def __init__(self, expected: str, effective: object) -> None:
+        super().__init__("Tenant binding did not take effect; the request was not run")
+        self.detail = f"binding not in effect: expected {expected!r}, server has {effective!r}"
