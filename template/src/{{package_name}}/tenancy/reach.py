@@ -420,6 +420,17 @@ def probe_insert(conn: psycopg.Connection, table: str, extra: dict[str, str] | N
     )
 
 
+def first_value_on(conn: psycopg.Connection) -> Callable[[str, tuple], object]:
+    """`conn`'s execute as `isolation.bind_tenant` takes it: runs one statement, returns the
+    first value of its first row (the audit binds exactly as requests do)."""
+
+    def execute(query: str, params: tuple = ()) -> object:
+        row = conn.execute(query, params).fetchone()
+        return None if row is None else row[0]
+
+    return execute
+
+
 @contextmanager
 def savepoint(conn: psycopg.Connection, name: str = "audit_probe") -> Iterator[None]:
     """Run a block whose effects (and errors) are undone: ROLLBACK TO SAVEPOINT afterwards."""
