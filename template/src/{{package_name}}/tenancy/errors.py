@@ -36,6 +36,18 @@ class NoTenantBound(RuntimeError):
     """Tenant-scoped database access was attempted with no current tenant (fails closed)."""
 
 
+class DatabaseUnavailable(TenancyError):
+    """The connection the request ran on was lost (the server closed a pooled connection,
+    restarted or is unreachable): what the request did was not confirmed. 503: the pool
+    replaces its lost connections, and a retry is served."""
+
+    status = 503
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("Database unavailable; the request may not have completed")
+        self.detail = f"database connection lost: {detail}"
+
+
 class BindingNotInEffect(TenancyError):
     """The server did not confirm the tenant binding (a pooler that maps databases together,
     session state or a prepared statement planted on a pooled connection): the request's
