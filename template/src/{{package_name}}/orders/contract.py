@@ -8,7 +8,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_serializer,
+)
 
 MAX_PAGE_SIZE = 100
 
@@ -57,8 +65,19 @@ class Page(BaseModel):
     offset: Annotated[int, Field(ge=0, le=10**9)] = 0
 
 
+# A listing's orders, read and dumped in one call each (half the cost of one order at a time).
+_ORDER_LIST = TypeAdapter(list[OrderOut])
+
+
 def serialize(order: Any) -> dict[str, Any]:
+    """One order (an object with the contract's attributes, or a mapping) as JSON-ready data."""
     return OrderOut.model_validate(order).model_dump(mode="json")
+
+
+def serialize_many(orders: Iterable[Any]) -> list[dict[str, Any]]:
+    """`serialize` of each of `orders`."""
+    validated = _ORDER_LIST.validate_python(list(orders), from_attributes=True)
+    return _ORDER_LIST.dump_python(validated, mode="json")
 
 
 def parse_json(raw: bytes | str) -> Any:
