@@ -73,20 +73,6 @@ request = function()
 end
 """
 
-# Every figure's label, in the order the medians print them (tests/test_benchmarks.py).
-LABELS = (
-    "req/s",
-    "p50 latency",
-    "p99 latency",
-    "app cores busy",
-    "req/s per app core",
-    "req/s vs control",
-    "req/s per app core vs control",
-    "p99 vs control",
-    "non-2xx responses",
-    "socket errors",
-)
-
 
 def control_command(framework: str, workers: int, port: int) -> list[str]:
     """The control's server: what the project's `serve` runs with `--workers` (gunicorn; the
@@ -208,6 +194,20 @@ def build_control(package: str, fleet: Fleet) -> str:
     return postgres.owner_conninfo_for(CONTROL_DATABASE)
 
 
+def local_postmaster(package: str) -> int | None:
+    """The pid of the PostgreSQL server's main process when it runs on this machine (the
+    parent of our backend), else None. Its tree is every backend: the database's CPU."""
+    postgres = importlib.import_module(f"{package}.postgres")
+    with postgres.owner_connection() as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            stat = Path(f"/proc/{backend}/stat").read_text()
+            cmdline = Path(f"/proc/{backend}/cmdline").read_bytes()
+        except OSError:
+            return None  # another machine's (or another namespace's) process
+    return int(stat.rsplit(")", 1)[1].split()[1]) if b"postgres" in cmdline else None
+
+
 @dataclass
 class Server:
     name: str
@@ -293,6 +293,7 @@ class Measure:
     p50_ms: float
     p99_ms: float
     cores: float
+    db_cores: float | None
     non_2xx: int
     socket_errors: int
 
@@ -318,12 +319,22 @@ def run_wrk(url: str, script: str, args: argparse.Namespace, seconds: float) -> 
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
-def measure(server: Server, script: str, args: argparse.Namespace) -> Measure:
+def busy_seconds(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def measure(
+    server: Server, script: str, args: argparse.Namespace, postmaster: int | None
+) -> Measure:
+    """wrk on `server` after a warm-up; the CPU of its process tree (and of PostgreSQL's,
+    when it runs on this machine) over the measured window."""
     run_wrk(server.url, script, args, args.warmup)
+    db_before = tree_cpu_seconds(postmaster) if postmaster else {}
     before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
     output = run_wrk(server.url, script, args, args.duration)
     after, elapsed = tree_cpu_seconds(server.process.pid), time.monotonic() - started
-    busy = sum(after[pid] - before.get(pid, 0.0) for pid in after)
+    db_after = tree_cpu_seconds(postmaster) if postmaster else {}
+    busy = busy_seconds(before, after)
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(SOCKET_ERRORS, output)
@@ -334,6 +345,7 @@ def measure(server: Server, script: str, args: argparse.Namespace) -> Measure:
         p50_ms=latency_ms(output, "50"),
         p99_ms=latency_ms(output, "99"),
         cores=busy / elapsed,
+        db_cores=busy_seconds(db_before, db_after) / elapsed if postmaster else None,
         non_2xx=int(non_2xx[1]) if non_2xx else 0,
         socket_errors=sum(int(value) for value in errors.groups()) if errors else 0,
     )
@@ -348,6 +360,10 @@ def row(label: str, project: str, control: str = "", target: str = "", met: bool
     print(f"  {label:<30} {project:>12} {control:>12}   {tail}".rstrip(), flush=True)
 
 
+def cores(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def print_round(number: int, project: Measure, control: Measure) -> None:
     flagged = project.non_2xx + project.socket_errors + control.non_2xx + control.socket_errors
     print(f"  round {number}{'   ERRORS: figures not to be trusted' if flagged else ''}")
@@ -355,6 +371,7 @@ def print_round(number: int, project: Measure, control: Measure) -> None:
         print(
             f"    {name}  {figures.rps:8.1f} req/s  p50 {figures.p50_ms:6.2f} ms"
             f"  p99 {figures.p99_ms:6.2f} ms  {figures.cores:4.2f} cores"
+            f" (database {cores(figures.db_cores)})"
             f"  {figures.per_core:7.1f} req/s per core  non-2xx {figures.non_2xx}"
             f"  socket errors {figures.socket_errors}",
             flush=True,
@@ -387,6 +404,10 @@ def print_medians(rounds: list[tuple[Measure, Measure]], isolation: str, cores_t
         f">= {CORES_TARGET} (default workers)" if cores_target else "(workers set: none)",
         cores >= CORES_TARGET if cores_target else None,
     )
+    if rounds[0][0].db_cores is None:
+        row("database cores busy", "n/a", "n/a", "(PostgreSQL not on this machine)")
+    else:
+        row("database cores busy", *(f"{median(lambda m: m.db_cores, i):.2f}" for i in (0, 1)))
     row("req/s per app core", *(f"{median(lambda m: m.per_core, i):.1f}" for i in (0, 1)))
     row("req/s vs control", f"{ratio(lambda m: m.rps):.3f}")
     per_core = ratio(lambda m: m.per_core)
@@ -430,6 +451,7 @@ def main() -> int:
     loaded = f"{args.tenants} tenants x {args.orders} orders loaded"
     print(f"  {loaded} in {time.perf_counter() - started:.1f} s (project and control)")
 
+    postmaster = local_postmaster(args.package)
     workers = args.workers or os.cpu_count() or 1
     offers_workers = serve_offers_workers(command)
     if offers_workers:
@@ -482,7 +504,9 @@ def main() -> int:
         for number in range(1, args.rounds + 1):
             # Alternate which goes first: the second of a pair meets a warmer machine.
             pair = (project, control) if number % 2 else (control, project)
-            measured = {server.name: measure(server, script.name, args) for server in pair}
+            measured = {
+                server.name: measure(server, script.name, args, postmaster) for server in pair
+            }
             rounds.append((measured["project"], measured["control"]))
             print_round(number, *rounds[-1])
     print_medians(rounds, args.isolation, cores_target=args.workers is None)

@@ -49,6 +49,7 @@ THROUGHPUT_FIGURES = (
     "p50 latency",
     "p99 latency",
     "app cores busy",
+    "database cores busy",
     "req/s per app core",
     "req/s vs control",
     "req/s per app core vs control",
