@@ -265,8 +265,11 @@ def orders_of(server: Server, tenant_id: str) -> list[dict]:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu_seconds(root: int) -> dict[int, float]:
-    """utime + stime of `root` and every process below it, by pid, from /proc."""
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of `root` and every process below it, from /proc: each one's utime + stime,
+    and cutime + cstime, the time of children it has reaped (PostgreSQL's backends come and
+    go with connections, and their time would be lost with them). The difference of two
+    readings is the tree's CPU in between, whatever started or ended meanwhile."""
     parents, times = {}, {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -277,14 +280,14 @@ def tree_cpu_seconds(root: int) -> dict[int, float]:
             continue  # gone meanwhile
         pid = int(entry.name)
         parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        times[pid] = sum(int(ticks) for ticks in fields[11:15]) / CLOCK_TICKS
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
         children = [pid for pid, ppid in parents.items() if ppid == parent]
         tree.update(children)
         frontier += children
-    return {pid: times[pid] for pid in tree if pid in times}
+    return sum(times[pid] for pid in tree if pid in times)
 
 
 @dataclass
@@ -319,22 +322,17 @@ def run_wrk(url: str, script: str, args: argparse.Namespace, seconds: float) -> 
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
-def busy_seconds(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
-
-
 def measure(
     server: Server, script: str, args: argparse.Namespace, postmaster: int | None
 ) -> Measure:
     """wrk on `server` after a warm-up; the CPU of its process tree (and of PostgreSQL's,
     when it runs on this machine) over the measured window."""
     run_wrk(server.url, script, args, args.warmup)
-    db_before = tree_cpu_seconds(postmaster) if postmaster else {}
+    db_before = tree_cpu_seconds(postmaster) if postmaster else 0.0
     before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
     output = run_wrk(server.url, script, args, args.duration)
     after, elapsed = tree_cpu_seconds(server.process.pid), time.monotonic() - started
-    db_after = tree_cpu_seconds(postmaster) if postmaster else {}
-    busy = busy_seconds(before, after)
+    db_after = tree_cpu_seconds(postmaster) if postmaster else 0.0
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = re.search(SOCKET_ERRORS, output)
@@ -344,8 +342,8 @@ def measure(
         rps=float(rps[1]),
         p50_ms=latency_ms(output, "50"),
         p99_ms=latency_ms(output, "99"),
-        cores=busy / elapsed,
-        db_cores=busy_seconds(db_before, db_after) / elapsed if postmaster else None,
+        cores=(after - before) / elapsed,
+        db_cores=(db_after - db_before) / elapsed if postmaster else None,
         non_2xx=int(non_2xx[1]) if non_2xx else 0,
         socket_errors=sum(int(value) for value in errors.groups()) if errors else 0,
     )
