@@ -41,3 +41,42 @@ def test_fleet_benchmark_prints_its_figures(tmp_path, project_env, framework, or
     assert done.returncode == 0, done.stdout + done.stderr
     for figure in FIGURES:
         assert figure in done.stdout, done.stdout
+
+
+THROUGHPUT_FIGURES = (
+    "round 1",
+    "req/s",
+    "p50 latency",
+    "p99 latency",
+    "app cores busy",
+    "database cores busy",
+    "req/s per app core",
+    "req/s vs control",
+    "req/s per app core vs control",
+    "p99 vs control",
+    "non-2xx responses",
+    "socket errors",
+    "project and control list the same orders: 20 for a tenant",
+)
+
+
+def test_throughput_benchmark_prints_its_figures(tmp_path, project_env):
+    """The project and its untenanted control, served and loaded with wrk, on a tiny fleet."""
+    benchmark = TEMPLATE_ROOT / "benchmarks" / "throughput.py"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(benchmark),
+            *("--combination", "flask:psycopg:rls", "--tenants", "2", "--orders", "20"),
+            *("--rounds", "1", "--duration", "2", "--warmup", "1"),
+            *("--keep", str(tmp_path / "throughput")),
+        ],
+        env=project_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for figure in THROUGHPUT_FIGURES:
+        assert figure in done.stdout, done.stdout

@@ -1,0 +1,147 @@
+"""Throughput benchmark: a rendered project and its untenanted control under wrk, side by side.
+
+    uv run python benchmarks/throughput.py [--combination fastapi:sqlalchemy:rls ...]
+        [--framework F --orm O --isolation I] [--tenants 10] [--orders 1000]
+        [--rounds 3] [--duration 10] [--workers N] [--keep DIR] [--vcs-ref REF]
+
+For each combination (default: one per framework, fastapi x sqlalchemy, flask x psycopg,
+django x django, all under rls) it renders this repository's template (`--vcs-ref`: default
+HEAD, uncommitted changes included, as the tests do) into a scratch folder, installs it with
+`uv sync` (plus gunicorn, and uvicorn-worker for FastAPI, into the project's environment
+when it lacks them: the control's server), and runs `throughput_driver.py` in the project's
+own environment, on its embedded PostgreSQL. The driver loads the tenants and their orders,
+serves the project with its own `serve` and the control (`benchmarks/controls/`: same
+framework, data layer and server, one shared table, an explicit `WHERE tenant_id = %s`),
+and measures both with wrk in alternating rounds. Figures, never assertions: they depend on
+the machine.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import copier
+import yaml
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+DRIVER = Path(__file__).resolve().with_name("throughput_driver.py")
+DEFAULT_COMBINATIONS = ("fastapi:sqlalchemy:rls", "flask:psycopg:rls", "django:django:rls")
+# The project runs in its own environment on its own embedded PostgreSQL, never on the
+# database or virtualenv of the shell that started the benchmark.
+FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "APP_DB_USER", "APP_DB_PASSWORD")
+
+
+def combinations(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[list[str]]:
+    chosen = [combination.split(":") for combination in args.combination or ()]
+    if args.framework or args.orm or args.isolation:
+        framework = args.framework or "flask"
+        orm = args.orm or {"fastapi": "sqlalchemy", "flask": "psycopg"}.get(framework, "django")
+        chosen.append([framework, orm, args.isolation or "rls"])
+    chosen = chosen or [combination.split(":") for combination in DEFAULT_COMBINATIONS]
+    for combination in chosen:
+        if len(combination) != 3:
+            parser.error(f"{':'.join(combination)}: say framework:orm:isolation")
+    return chosen
+
+
+def install(project: Path, framework: str, env: dict[str, str]) -> None:
+    """The project as its Dockerfile installs it, and the control's server beside it."""
+    sync = ["uv", "sync", "--quiet", "--compile-bytecode"]
+    subprocess.run(sync, cwd=project, env=env, check=True)
+    python = project / ".venv" / "bin" / "python"
+    missing = [] if (python.parent / "gunicorn").exists() else ["gunicorn"]
+    probe = [str(python), "-c", "import uvicorn_worker"]
+    if (
+        framework == "fastapi"
+        and subprocess.run(probe, capture_output=True, check=False).returncode
+    ):
+        missing.append("uvicorn-worker")
+    if missing:
+        pip = ["uv", "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python)]
+        subprocess.run([*pip, *missing], cwd=project, env=env, check=True)
+
+
+def run(combination: list[str], folder: Path, args: argparse.Namespace) -> int:
+    framework, orm, isolation = combination
+    started = time.perf_counter()
+    answers = {"framework": framework, "orm": orm, "isolation": isolation}
+    # Uncommitted template changes are rendered on purpose (as the tests do): no warning.
+    warnings.filterwarnings("ignore", category=copier.errors.DirtyLocalWarning)
+    copier.run_copy(
+        str(TEMPLATE_ROOT),
+        str(folder),
+        data=answers,
+        defaults=True,
+        quiet=True,
+        unsafe=True,
+        vcs_ref=args.vcs_ref,
+    )
+    env = {key: value for key, value in os.environ.items() if key not in FOREIGN}
+    install(folder, framework, env)
+    rendered = yaml.safe_load((folder / ".copier-answers.yml").read_text())
+    print(
+        f"throughput benchmark: {framework} x {orm} x {isolation}, template {args.vcs_ref},"
+        f" on {platform.node()} ({platform.machine()});"
+        f" project rendered and installed in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    driver = ["uv", "run", "--quiet", "--no-sync", "python", str(DRIVER)]
+    options = ["--package", rendered["package_name"], "--command", rendered["project_name"]]
+    options += ["--framework", framework, "--orm", orm, "--isolation", isolation]
+    for option in ("tenants", "orders", "rounds", "duration", "warmup", "workers"):
+        if getattr(args, option) is not None:
+            options += [f"--{option}", str(getattr(args, option))]
+    options += ["--threads", str(args.threads), "--connections", str(args.connections)]
+    return subprocess.run([*driver, *options], cwd=folder, env=env, check=False).returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--combination",
+        action="append",
+        metavar="F:O:I",
+        help="framework:orm:isolation, repeatable (default: " + ", ".join(DEFAULT_COMBINATIONS),
+    )
+    parser.add_argument("--framework", help="one combination by parts (orm, isolation follow)")
+    parser.add_argument("--orm")
+    parser.add_argument("--isolation")
+    parser.add_argument("--tenants", type=int, default=10, help="default 10")
+    parser.add_argument("--orders", type=int, default=1000, help="per tenant, default 1000")
+    parser.add_argument("--rounds", type=int, default=3, help="default 3")
+    parser.add_argument("--duration", type=float, default=10, help="measured seconds, default 10")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds before each, default 3")
+    parser.add_argument("--workers", type=int, help="server workers (default: one per core)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk -c (default 32)")
+    parser.add_argument("--keep", type=Path, help="render into DIR and keep it (default: scratch)")
+    parser.add_argument("--vcs-ref", default="HEAD", help="template version (default: HEAD)")
+    args = parser.parse_args()
+    chosen = combinations(args, parser)
+
+    if args.keep:
+        root, scratch = args.keep.resolve(), None
+        if root.exists():
+            parser.error(f"{root} exists: pass a new folder to --keep")
+    else:
+        scratch = tempfile.mkdtemp(prefix="throughput-bench-")
+        root = Path(scratch)
+    failed = 0
+    try:
+        for combination in chosen:
+            failed += run(combination, root / "-".join(combination), args) != 0
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,517 @@
+"""Runs inside a rendered project (its folder, its environment): serves it and its control
+under wrk, prints the figures.
+
+`benchmarks/throughput.py` starts it; by hand, from a rendered project's folder (gunicorn
+installed in its environment):
+    uv run python /path/to/benchmarks/throughput_driver.py --package my_api \
+        --framework flask --orm psycopg --isolation rls
+
+The tenants are made by the project's own `tenancy.provisioning.create_tenant`; their orders
+are loaded with COPY as the owner, each tenant's inside a transaction bound to it by the
+project's own `isolation.database_of` / `isolation.bind_tenant` (rls: the shared table, the
+tenant_id filled by its default; schema: the tenant's schema; database: the tenant's
+database). The same rows, tenant_id included, go to one shared table in a database of their
+own, `bench_control`, which the untenanted control (`benchmarks/controls/`) serves.
+"""
+
+import argparse
+import importlib
+import io
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+# Targets of issue 15: the control's figures times these.
+PER_CORE_TARGET = {"rls": 0.97, "schema": 0.97, "database": 0.90}
+P99_TARGET = 1.2
+CORES_TARGET = 1.4
+CONTROL_DATABASE = "bench_control"
+CONTROLS = Path(__file__).resolve().with_name("controls")
+CONTROL_APPS = {
+    "fastapi": "control_fastapi:app",
+    "flask": "control_flask:app",
+    "django": "control_django:application",
+}
+
+CONTROL_TABLE = """
+CREATE TABLE orders (
+    id uuid PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    product text NOT NULL,
+    quantity int NOT NULL DEFAULT 1,
+    total numeric(10,2) NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX orders_tenant_id_created_at_idx ON orders (tenant_id, created_at DESC)
+"""
+
+# One request after another, each to the next tenant (X-Tenant-ID round-robin).
+WRK_SCRIPT = """
+local tenants = {%s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  local tenant = tenants[(counter %% #tenants) + 1]
+  return wrk.format("GET", nil, {["X-Tenant-ID"] = tenant})
+end
+"""
+
+
+def control_command(framework: str, workers: int, port: int) -> list[str]:
+    """The control's server: what the project's `serve` runs with `--workers` (gunicorn; the
+    gthread worker with 8 threads for WSGI apps, uvicorn's worker for FastAPI). Align it here
+    when `serve` changes."""
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    if framework == "fastapi":
+        worker = ["--worker-class", "uvicorn_worker.UvicornWorker"]
+    else:
+        worker = ["--worker-class", "gthread", "--threads", "8"]
+    return [
+        gunicorn,
+        *worker,
+        *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+        *("--pythonpath", str(CONTROLS), "--log-level", "warning"),
+        CONTROL_APPS[framework],
+    ]
+
+
+def described(command: list[str]) -> str:
+    """A server command as it reads in the output: no paths, no address, no logging."""
+    shown, words = [Path(command[0]).name], iter(command[1:])
+    for word in words:
+        if word in ("--bind", "--pythonpath", "--log-level"):
+            next(words)
+        else:
+            shown.append(word)
+    return " ".join(shown)
+
+
+def project_command(command: str, workers: int | None, port: int) -> list[str]:
+    """The project's own `serve`; `--workers` when it offers it (None: it does not)."""
+    cli = [str(Path(sys.executable).with_name(command)), "serve"]
+    cli += ["--host", "127.0.0.1", "--port", str(port)]
+    return cli + (["--workers", str(workers)] if workers else [])
+
+
+def serve_offers_workers(command: str) -> bool:
+    cli = [str(Path(sys.executable).with_name(command)), "serve", "--help"]
+    return "--workers" in subprocess.run(cli, capture_output=True, text=True, check=True).stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def first_value_on(conn: Any) -> Callable[[str, tuple], object]:
+    def execute(query: str, params: tuple = ()) -> object:
+        row = conn.execute(query, params).fetchone()
+        return None if row is None else row[0]
+
+    return execute
+
+
+@dataclass
+class Fleet:
+    tenant_ids: list[str]
+    rows: list[tuple]  # (id, tenant_id, product, quantity, total, created_at)
+
+
+def build_fleet(package: str, tenants: int, orders: int) -> Fleet:
+    """The tenants, through the project's provisioning, and their orders, loaded as the owner."""
+    provisioning = importlib.import_module(f"{package}.tenancy.provisioning")
+    isolation = importlib.import_module(f"{package}.tenancy.isolation")
+    postgres = importlib.import_module(f"{package}.postgres")
+    made = [
+        provisioning.create_tenant(f"Bench {number}", f"bench-{number:03d}")
+        for number in range(tenants)
+    ]
+    random.seed(15)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = []
+    for tenant in made:
+        mine = [
+            (
+                uuid.uuid4(),
+                tenant.id,
+                f"Product {number}",
+                random.randint(1, 20),
+                Decimal(random.randint(100, 100_000)) / 100,
+                start + timedelta(seconds=number),
+            )
+            for number in range(orders)
+        ]
+        rows += mine
+        columns = "id, product, quantity, total, created_at"
+        with (
+            postgres.owner_connection(isolation.database_of(tenant)) as conn,
+            conn.transaction(),
+        ):
+            isolation.bind_tenant(first_value_on(conn), tenant)
+            with conn.cursor().copy(f"COPY orders ({columns}) FROM STDIN") as copy:
+                for row in mine:
+                    copy.write_row((row[0], *row[2:]))
+            conn.execute("ANALYZE orders")  # the tenant's own table, or the shared one
+    return Fleet([str(tenant.id) for tenant in made], rows)
+
+
+def build_control(package: str, fleet: Fleet) -> str:
+    """The control's database (made afresh): one shared table holding every tenant's rows."""
+    from psycopg import sql
+
+    postgres = importlib.import_module(f"{package}.postgres")
+    name = sql.Identifier(CONTROL_DATABASE)
+    with postgres.owner_connection(autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    with postgres.owner_connection(CONTROL_DATABASE) as conn:
+        conn.execute(CONTROL_TABLE)
+        columns = "id, tenant_id, product, quantity, total, created_at"
+        with conn.cursor().copy(f"COPY orders ({columns}) FROM STDIN") as copy:
+            for row in fleet.rows:
+                copy.write_row(row)
+        conn.commit()
+        conn.execute("ANALYZE orders")
+        conn.commit()
+    return postgres.owner_conninfo_for(CONTROL_DATABASE)
+
+
+def local_postmaster(package: str) -> int | None:
+    """The pid of the PostgreSQL server's main process when it runs on this machine (the
+    parent of our backend), else None. Its tree is every backend: the database's CPU."""
+    postgres = importlib.import_module(f"{package}.postgres")
+    with postgres.owner_connection() as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        try:
+            stat = Path(f"/proc/{backend}/stat").read_text()
+            cmdline = Path(f"/proc/{backend}/cmdline").read_bytes()
+        except OSError:
+            return None  # another machine's (or another namespace's) process
+    return int(stat.rsplit(")", 1)[1].split()[1]) if b"postgres" in cmdline else None
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def running(name: str, command: list[str], port: int, env: dict[str, str]) -> Iterator[Server]:
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the server)
+    process = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    server = Server(name, process, port)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                raise SystemExit(f"{name} exited: {log.read().decode(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{server.url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{name} did not answer /health in 90 s")
+            time.sleep(0.2)
+        yield server
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+def orders_of(server: Server, tenant_id: str) -> list[dict]:
+    request = urllib.request.Request(f"{server.url}/api/orders", headers={"X-Tenant-ID": tenant_id})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body = json.loads(answer.read())
+    if not isinstance(body, list):
+        raise SystemExit(f"{server.name}: /api/orders answered {body!r}")
+    return body
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of `root` and every process below it, from /proc: each one's utime + stime,
+    and cutime + cstime, the time of children it has reaped (PostgreSQL's backends come and
+    go with connections, and their time would be lost with them). The difference of two
+    readings is the tree's CPU in between, whatever started or ended meanwhile."""
+    parents, times = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = sum(int(ticks) for ticks in fields[11:15]) / CLOCK_TICKS
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier += children
+    return sum(times[pid] for pid in tree if pid in times)
+
+
+@dataclass
+class Measure:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cores: float
+    db_cores: float | None
+    non_2xx: int
+    socket_errors: int
+
+    @property
+    def per_core(self) -> float:
+        return self.rps / self.cores if self.cores else 0.0
+
+
+SOCKET_ERRORS = r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def latency_ms(output: str, percentile: str) -> float:
+    found = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+    if not found:
+        raise SystemExit(f"no {percentile}% latency in wrk's output:\n{output}")
+    return float(found[1]) * UNITS_MS[found[2]]
+
+
+def run_wrk(url: str, script: str, args: argparse.Namespace, seconds: float) -> str:
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s"]
+    command += ["--latency", "-s", script, f"{url}/api/orders"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def measure(
+    server: Server, script: str, args: argparse.Namespace, postmaster: int | None
+) -> Measure:
+    """wrk on `server` after a warm-up; the CPU of its process tree (and of PostgreSQL's,
+    when it runs on this machine) over the measured window."""
+    run_wrk(server.url, script, args, args.warmup)
+    db_before = tree_cpu_seconds(postmaster) if postmaster else 0.0
+    before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
+    output = run_wrk(server.url, script, args, args.duration)
+    after, elapsed = tree_cpu_seconds(server.process.pid), time.monotonic() - started
+    db_after = tree_cpu_seconds(postmaster) if postmaster else 0.0
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(SOCKET_ERRORS, output)
+    if not rps:
+        raise SystemExit(f"no Requests/sec in wrk's output:\n{output}")
+    return Measure(
+        rps=float(rps[1]),
+        p50_ms=latency_ms(output, "50"),
+        p99_ms=latency_ms(output, "99"),
+        cores=(after - before) / elapsed,
+        db_cores=(db_after - db_before) / elapsed if postmaster else None,
+        non_2xx=int(non_2xx[1]) if non_2xx else 0,
+        socket_errors=sum(int(value) for value in errors.groups()) if errors else 0,
+    )
+
+
+def verdict(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
+def row(label: str, project: str, control: str = "", target: str = "", met: bool | None = None):
+    tail = f"{target:<22} {'' if met is None else verdict(met)}"
+    print(f"  {label:<30} {project:>12} {control:>12}   {tail}".rstrip(), flush=True)
+
+
+def cores(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def print_round(number: int, project: Measure, control: Measure) -> None:
+    flagged = project.non_2xx + project.socket_errors + control.non_2xx + control.socket_errors
+    print(f"  round {number}{'   ERRORS: figures not to be trusted' if flagged else ''}")
+    for name, figures in (("project", project), ("control", control)):
+        print(
+            f"    {name}  {figures.rps:8.1f} req/s  p50 {figures.p50_ms:6.2f} ms"
+            f"  p99 {figures.p99_ms:6.2f} ms  {figures.cores:4.2f} cores"
+            f" (database {cores(figures.db_cores)})"
+            f"  {figures.per_core:7.1f} req/s per core  non-2xx {figures.non_2xx}"
+            f"  socket errors {figures.socket_errors}",
+            flush=True,
+        )
+    print(
+        f"    ratio    req/s {project.rps / control.rps:.3f}"
+        f"  per core {project.per_core / control.per_core:.3f}"
+        f"  p99 {project.p99_ms / control.p99_ms:.2f}x",
+        flush=True,
+    )
+
+
+def print_medians(rounds: list[tuple[Measure, Measure]], isolation: str, cores_target: bool):
+    def median(pick: Callable[[Measure], float], which: int) -> float:
+        return statistics.median(pick(pair[which]) for pair in rounds)
+
+    def ratio(pick: Callable[[Measure], float]) -> float:
+        return statistics.median(pick(project) / pick(control) for project, control in rounds)
+
+    per_core_target = PER_CORE_TARGET.get(isolation)
+    print(f"  median of {len(rounds)} round(s)               project      control   target")
+    row("req/s", *(f"{median(lambda m: m.rps, i):.1f}" for i in (0, 1)))
+    row("p50 latency", *(f"{median(lambda m: m.p50_ms, i):.2f} ms" for i in (0, 1)))
+    row("p99 latency", *(f"{median(lambda m: m.p99_ms, i):.2f} ms" for i in (0, 1)))
+    cores = median(lambda m: m.cores, 0)
+    row(
+        "app cores busy",
+        f"{cores:.2f}",
+        f"{median(lambda m: m.cores, 1):.2f}",
+        f">= {CORES_TARGET} (default workers)" if cores_target else "(workers set: none)",
+        cores >= CORES_TARGET if cores_target else None,
+    )
+    if rounds[0][0].db_cores is None:
+        row("database cores busy", "n/a", "n/a", "(PostgreSQL not on this machine)")
+    else:
+        row("database cores busy", *(f"{median(lambda m: m.db_cores, i):.2f}" for i in (0, 1)))
+    row("req/s per app core", *(f"{median(lambda m: m.per_core, i):.1f}" for i in (0, 1)))
+    row("req/s vs control", f"{ratio(lambda m: m.rps):.3f}")
+    per_core = ratio(lambda m: m.per_core)
+    row(
+        "req/s per app core vs control",
+        f"{per_core:.3f}",
+        "",
+        f">= {per_core_target}" if per_core_target else "(no target)",
+        per_core >= per_core_target if per_core_target else None,
+    )
+    p99 = ratio(lambda m: m.p99_ms)
+    row("p99 vs control", f"{p99:.2f}x", "", f"<= {P99_TARGET}x", p99 <= P99_TARGET)
+    row("non-2xx responses", *(str(sum(pair[i].non_2xx for pair in rounds)) for i in (0, 1)))
+    row("socket errors", *(str(sum(pair[i].socket_errors for pair in rounds)) for i in (0, 1)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--package", required=True, help="the project's import name")
+    parser.add_argument("--command", help="the project's CLI (default: package with hyphens)")
+    parser.add_argument("--framework", required=True)
+    parser.add_argument("--orm", required=True)
+    parser.add_argument("--isolation", required=True)
+    parser.add_argument("--tenants", type=int, default=10)
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--workers", type=int, help="server workers (default: one per core)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each measure")
+    parser.add_argument("--threads", type=int, default=2, help="wrk -t")
+    parser.add_argument("--connections", type=int, default=32, help="wrk -c")
+    args = parser.parse_args()
+    command = args.command or args.package.replace("_", "-")
+
+    cli = importlib.import_module(f"{args.package}.cli")
+    with redirect_stdout(io.StringIO()):
+        cli.main(["migrate"])  # the shared tables and the app role
+    started = time.perf_counter()
+    fleet = build_fleet(args.package, args.tenants, args.orders)
+    control_dsn = build_control(args.package, fleet)
+    loaded = f"{args.tenants} tenants x {args.orders} orders loaded"
+    print(f"  {loaded} in {time.perf_counter() - started:.1f} s (project and control)")
+
+    postmaster = local_postmaster(args.package)
+    workers = args.workers or os.cpu_count() or 1
+    offers_workers = serve_offers_workers(command)
+    if offers_workers:
+        served = f"project: {command} serve --workers {workers}"
+    else:
+        # Like for like until `serve` has workers: one process each.
+        served = f"project: {command} serve (no --workers: one process)"
+        workers = 1
+    print(f"  {served}; control: {described(control_command(args.framework, workers, 0))}")
+    print(
+        f"  wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s after"
+        f" {args.warmup:g} s of warm-up, X-Tenant-ID round-robin over {args.tenants} tenants;"
+        f" {os.cpu_count()} CPUs, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}",
+        flush=True,
+    )
+
+    env = dict(os.environ)
+    settings = importlib.import_module(f"{args.package}.settings").get_settings()
+    control_env = {
+        **env,
+        "CONTROL_DSN": control_dsn,
+        "CONTROL_ORM": args.orm,
+        "CONTROL_POOL_SIZE": str(settings.db_pool_size),
+    }
+    project_port, control_port = free_port(), free_port()
+    with (
+        tempfile.NamedTemporaryFile("w", suffix=".lua") as script,
+        running(
+            "project",
+            project_command(command, workers if offers_workers else None, project_port),
+            project_port,
+            env,
+        ) as project,
+        running(
+            "control",
+            control_command(args.framework, workers, control_port),
+            control_port,
+            control_env,
+        ) as control,
+    ):
+        script.write(WRK_SCRIPT % ", ".join(f'"{tenant}"' for tenant in fleet.tenant_ids))
+        script.flush()
+        # The same orders from both, so neither is measured answering an error page.
+        mine, theirs = (orders_of(server, fleet.tenant_ids[0]) for server in (project, control))
+        if len(mine) != len(theirs) or not mine:
+            raise SystemExit(f"project lists {len(mine)} orders, control {len(theirs)}")
+        same = "the same orders" if mine == theirs else "as many orders (bodies differ)"
+        print(f"  project and control list {same}: {len(mine)} for a tenant", flush=True)
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            # Alternate which goes first: the second of a pair meets a warmer machine.
+            pair = (project, control) if number % 2 else (control, project)
+            measured = {
+                server.name: measure(server, script.name, args, postmaster) for server in pair
+            }
+            rounds.append((measured["project"], measured["control"]))
+            print_round(number, *rounds[-1])
+    print_medians(rounds, args.isolation, cores_target=args.workers is None)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"  done {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
