@@ -391,10 +391,15 @@ ORDER BY a.attnum
 """
 
 
-def probe_insert(conn: psycopg.Connection, table: str, extra: dict[str, str] | None = None):
+def probe_insert(
+    conn: psycopg.Connection,
+    table: str,
+    extra: dict[str, object] | None = None,
+    returning: Sequence[str] = (),
+):
     """An INSERT of one row into `table` (`schema.table`, or as the search path resolves a
     bare name) that satisfies NOT NULL with simple values, or None when some column's type
-    has no simple value."""
+    has no simple value. It returns the row's ctid, or the columns named in `returning`."""
     ident = sql.Identifier(*table.split("."))
     columns, values = [], []
     for name, category, type_name, formatted in conn.execute(
@@ -413,11 +418,51 @@ def probe_insert(conn: psycopg.Connection, table: str, extra: dict[str, str] | N
     for name, value in (extra or {}).items():
         columns.append(sql.Identifier(name))
         values.append(sql.Literal(value))
-    if not columns:
-        return sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING ctid::text").format(ident)
-    return sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING ctid::text").format(
-        ident, sql.SQL(", ").join(columns), sql.SQL(", ").join(values)
+    result = (
+        sql.SQL(", ").join(map(sql.Identifier, returning)) if returning else sql.SQL("ctid::text")
     )
+    if not columns:
+        return sql.SQL("INSERT INTO {} DEFAULT VALUES RETURNING {}").format(ident, result)
+    return sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING {}").format(
+        ident, sql.SQL(", ").join(columns), sql.SQL(", ").join(values), result
+    )
+
+
+# The foreign keys of a table to other tables: the parent (schema-qualified, and bare), the
+# columns and the parent's columns they reference, in order.
+FOREIGN_KEYS_SQL = """
+SELECT pn.nspname || '.' || p.relname, p.relname, array_agg(a.attname ORDER BY k.i),
+       array_agg(pa.attname ORDER BY k.i)
+FROM pg_constraint c
+JOIN pg_class p ON p.oid = c.confrelid
+JOIN pg_namespace pn ON pn.oid = p.relnamespace
+CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(col, pcol, i)
+JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.pcol
+WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND c.confrelid <> c.conrelid
+GROUP BY c.oid, pn.nspname, p.relname ORDER BY c.oid
+"""
+
+
+def parent_rows(conn: psycopg.Connection, table: str, tables: Sequence[str]) -> dict[str, object]:
+    """Insert a probe row into each tenant table (of `tables`) that `table` references, as the
+    bound tenant; the values `table`'s probe row needs in its foreign key columns (tenant_id
+    aside: the bound tenant's by default)."""
+    values: dict[str, object] = {}
+    ident = sql.Identifier(*table.split("."))
+    for qualified, bare, columns, referenced in conn.execute(
+        FOREIGN_KEYS_SQL, (ident.as_string(),)
+    ).fetchall():
+        parent = qualified if qualified in tables else bare
+        if parent not in tables or parent == table:
+            continue
+        pairs = [(c, r) for c, r in zip(columns, referenced, strict=True) if c != "tenant_id"]
+        insert = probe_insert(conn, parent, returning=[r for _c, r in pairs])
+        if insert is None or not pairs:
+            continue
+        row = conn.execute(insert).fetchone()
+        values.update({column: value for (column, _r), value in zip(pairs, row, strict=True)})
+    return values
 
 
 def first_value_on(conn: psycopg.Connection) -> Callable[[str, tuple], object]:
@@ -484,9 +529,10 @@ def probe_tables(tenants: Tenants, tables: Sequence[str], notes: list[str]) -> l
     A reads it back; B (new, so its tables are empty) must not read, change or delete it;
     A must not move it to B (rls). Every write is undone (savepoints) before the next table.
 
-    A table whose probe row cannot be made (a type with no simple value, a foreign key or
-    check the simple values fail) is named in `notes`: it was not probed, which is not a
-    finding."""
+    A table that references other tenant tables gets a probe row in each of them first (as
+    tenant A). A table whose probe row cannot be made (a type with no simple value, a foreign
+    key or check the simple values fail) is named in `notes`: it was not probed, which is not
+    a finding."""
     findings = []
     for table in tables:
         ident = sql.Identifier(*table.split("."))
@@ -508,6 +554,7 @@ def probe_tables(tenants: Tenants, tables: Sequence[str], notes: list[str]) -> l
             conn = tenants.as_a()
         conn.execute("SAVEPOINT audit_row")
         try:
+            insert = probe_insert(conn, table, parent_rows(conn, table, tables)) or insert
             ctid = conn.execute(insert).fetchone()[0]
         except errors.InsufficientPrivilege as error:
             conn.execute("ROLLBACK TO SAVEPOINT audit_row")
