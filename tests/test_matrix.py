@@ -116,11 +116,14 @@ class Probe:
 
 @contextmanager
 def served(project: Path, env: dict, port: int, answers: dict) -> Iterator[Probe]:
-    """`serve` as a real process on the embedded PostgreSQL, answering /health; stopped
-    with SIGTERM after the block, which it must survive cleanly."""
+    """`serve` as a real process (two workers) on the embedded PostgreSQL, answering /health;
+    stopped with SIGTERM after the block, which it must survive cleanly."""
     probe = Probe(project, env, port, answers)
+    if answers["isolation"] == "database":
+        # MAX_DB_CONNECTIONS is per worker: two of them must fit in the server's 97.
+        env = {"MAX_DB_CONNECTIONS": "30", **env}
     server = subprocess.Popen(
-        ["uv", "run", "--frozen", probe.cli, "serve", "--port", str(port)],
+        ["uv", "run", "--frozen", probe.cli, "serve", "--port", str(port), "--workers", "2"],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,
