@@ -115,12 +115,26 @@ class Probe:
 
 
 @contextmanager
-def served(project: Path, env: dict, port: int, answers: dict) -> Iterator[Probe]:
-    """`serve` as a real process on the embedded PostgreSQL, answering /health; stopped
-    with SIGTERM after the block, which it must survive cleanly."""
+def served(project: Path, env: dict, port: int, answers: dict, workers: int = 2) -> Iterator[Probe]:
+    """`serve` as a real process (`workers` workers) on the embedded PostgreSQL, answering
+    /health; stopped with SIGTERM after the block, which it must survive cleanly (in-flight
+    requests get gunicorn's 30 s, so the wait is longer)."""
     probe = Probe(project, env, port, answers)
+    if answers["isolation"] == "database":
+        # MAX_DB_CONNECTIONS is per worker: two of them must fit in the server's 97.
+        env = {"MAX_DB_CONNECTIONS": "30", **env}
     server = subprocess.Popen(
-        ["uv", "run", "--frozen", probe.cli, "serve", "--port", str(port)],
+        [
+            "uv",
+            "run",
+            "--frozen",
+            probe.cli,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,
@@ -134,7 +148,7 @@ def served(project: Path, env: dict, port: int, answers: dict) -> Iterator[Probe
     finally:
         server.send_signal(signal.SIGTERM)
         try:
-            server.wait(timeout=30)
+            server.wait(timeout=45)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
