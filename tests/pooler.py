@@ -90,18 +90,23 @@ def pgbouncer(upstream: dict) -> Iterator[int]:
         f"logfile = {folder / 'pgbouncer.log'}\n"
         f"pidfile = {folder / 'pgbouncer.pid'}\n"
     )
-    command = [PGBOUNCER, str(folder / "pgbouncer.ini")]
+    # -q: PgBouncer logs to its logfile only. It writes to stderr as well otherwise, and an
+    # unread pipe there fills (64 KiB, ~400 lines of connection churn) and blocks its single
+    # event loop: every client and server connection froze mid-round.
+    command = [PGBOUNCER, "-q", str(folder / "pgbouncer.ini")]
     if user != pwd.getpwuid(os.getuid()).pw_name:
         for path in [folder, *folder.iterdir()]:
             shutil.chown(path, user)
         command = ["runuser", "-u", user, "--", *command]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
+    # Whatever it still prints (start-up errors) goes to a file, never to a pipe nobody reads.
+    with open(folder / "pgbouncer.out", "wb") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + 10
         while True:
-            assert process.poll() is None, f"pgbouncer exited: {log_of(folder, process)}"
+            assert process.poll() is None, f"pgbouncer exited: {log_of(folder)}"
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
@@ -119,10 +124,9 @@ def pgbouncer(upstream: dict) -> Iterator[int]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def log_of(folder: Path, process: subprocess.Popen) -> str:
-    log = folder / "pgbouncer.log"
-    text = log.read_text() if log.exists() else ""
-    return text + (process.stdout.read().decode() if process.stdout else "")
+def log_of(folder: Path) -> str:
+    paths = (folder / "pgbouncer.log", folder / "pgbouncer.out")
+    return "".join(path.read_text() for path in paths if path.exists())
 
 
 @dataclass

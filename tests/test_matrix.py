@@ -121,11 +121,10 @@ def served(project: Path, env: dict, port: int, answers: dict, workers: int = 2)
     requests get gunicorn's 30 s, so the wait is longer)."""
     probe = Probe(project, env, port, answers)
     if answers["isolation"] == "database":
-        # MAX_DB_CONNECTIONS is per worker: two of them must fit in the server's 97. Tenant
-        # pools of 4 leave room for 7 of them, so every tenant of the run keeps its pool (as
-        # the single-process default, 4 pools of 10, did). With fewer pools than active
-        # tenants, Django behind PgBouncer hangs (see issue 15's note): not covered here yet.
-        env = {"MAX_DB_CONNECTIONS": "30", "DB_POOL_SIZE": "4", **env}
+        # MAX_DB_CONNECTIONS is per worker: two of them must fit in the server's 97. That
+        # leaves each worker 2 tenant pools of 10 for 3 tenants: the LRU closes and reopens
+        # pools all through the PgBouncer rounds, which is covered that way.
+        env = {"MAX_DB_CONNECTIONS": "30", **env}
     server = subprocess.Popen(
         [
             "uv",
