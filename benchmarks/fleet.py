@@ -14,24 +14,17 @@ printed beside its target. Nothing here is a test: the figures depend on the mac
 """
 
 import argparse
-import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
-import copier
-import yaml
+from rendering import render_and_install
 
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).resolve().with_name("fleet_driver.py")
-# The project runs in its own environment on its own embedded PostgreSQL, never on the
-# database or virtualenv of the shell that started the benchmark.
-FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "APP_DB_USER", "APP_DB_PASSWORD")
 
 
 def main() -> int:
@@ -55,24 +48,7 @@ def main() -> int:
     try:
         started = time.perf_counter()
         answers = {"framework": args.framework, "orm": args.orm, "isolation": args.isolation}
-        # Uncommitted template changes are rendered on purpose (as the tests do): no warning.
-        warnings.filterwarnings("ignore", category=copier.errors.DirtyLocalWarning)
-        copier.run_copy(
-            str(TEMPLATE_ROOT),
-            str(project),
-            data=answers,
-            defaults=True,
-            quiet=True,
-            unsafe=True,
-            vcs_ref=args.vcs_ref,
-        )
-        env = {key: value for key, value in os.environ.items() if key not in FOREIGN}
-        # Installed as the project's Dockerfile installs it, packages compiled to bytecode: the
-        # CLI figures are then start-up as deployed, not Python compiling the dependencies
-        # (which it redoes at every start where PYTHONDONTWRITEBYTECODE is set).
-        sync = ["uv", "sync", "--quiet", "--compile-bytecode"]
-        subprocess.run(sync, cwd=project, env=env, check=True)
-        rendered = yaml.safe_load((project / ".copier-answers.yml").read_text())
+        env, rendered = render_and_install(project, answers, args.vcs_ref)
         print(
             f"fleet benchmark: {args.framework} x {args.orm} x {args.isolation},"
             f" {args.tenants} tenants, template {args.vcs_ref},"

@@ -17,25 +17,18 @@ the machine.
 """
 
 import argparse
-import os
 import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
-import copier
-import yaml
+from rendering import render_and_install
 
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).resolve().with_name("throughput_driver.py")
 DEFAULT_COMBINATIONS = ("fastapi:sqlalchemy:rls", "flask:psycopg:rls", "django:django:rls")
-# The project runs in its own environment on its own embedded PostgreSQL, never on the
-# database or virtualenv of the shell that started the benchmark.
-FOREIGN = ("VIRTUAL_ENV", "DATABASE_URL", "APP_DB_USER", "APP_DB_PASSWORD")
 
 
 def combinations(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[list[str]]:
@@ -51,10 +44,8 @@ def combinations(args: argparse.Namespace, parser: argparse.ArgumentParser) -> l
     return chosen
 
 
-def install(project: Path, framework: str, env: dict[str, str]) -> None:
-    """The project as its Dockerfile installs it, and the control's server beside it."""
-    sync = ["uv", "sync", "--quiet", "--compile-bytecode"]
-    subprocess.run(sync, cwd=project, env=env, check=True)
+def install_control_server(project: Path, framework: str, env: dict[str, str]) -> None:
+    """The control's server in the project's environment, when the project lacks it."""
     python = project / ".venv" / "bin" / "python"
     missing = [] if (python.parent / "gunicorn").exists() else ["gunicorn"]
     probe = [str(python), "-c", "import uvicorn_worker"]
@@ -72,20 +63,8 @@ def run(combination: list[str], folder: Path, args: argparse.Namespace) -> int:
     framework, orm, isolation = combination
     started = time.perf_counter()
     answers = {"framework": framework, "orm": orm, "isolation": isolation}
-    # Uncommitted template changes are rendered on purpose (as the tests do): no warning.
-    warnings.filterwarnings("ignore", category=copier.errors.DirtyLocalWarning)
-    copier.run_copy(
-        str(TEMPLATE_ROOT),
-        str(folder),
-        data=answers,
-        defaults=True,
-        quiet=True,
-        unsafe=True,
-        vcs_ref=args.vcs_ref,
-    )
-    env = {key: value for key, value in os.environ.items() if key not in FOREIGN}
-    install(folder, framework, env)
-    rendered = yaml.safe_load((folder / ".copier-answers.yml").read_text())
+    env, rendered = render_and_install(folder, answers, args.vcs_ref)
+    install_control_server(folder, framework, env)
     print(
         f"throughput benchmark: {framework} x {orm} x {isolation}, template {args.vcs_ref},"
         f" on {platform.node()} ({platform.machine()});"

@@ -21,26 +21,31 @@ FIGURES = (
 )
 
 
-# One new migration is written as an Alembic revision or as a Django migration.
-@pytest.mark.parametrize("framework,orm", [("flask", "psycopg"), ("django", "django")])
-def test_fleet_benchmark_prints_its_figures(tmp_path, project_env, framework, orm):
-    benchmark = TEMPLATE_ROOT / "benchmarks" / "fleet.py"
+def run_benchmark(script: str, *args: str, env: dict, timeout: int = 600) -> str:
+    """benchmarks/SCRIPT ARGS run to completion (exit 0); what it printed."""
     done = subprocess.run(
-        [
-            sys.executable,
-            str(benchmark),
-            *("--tenants", "3", "--framework", framework, "--orm", orm),
-            *("--keep", str(tmp_path / "fleet")),
-        ],
-        env=project_env,
+        [sys.executable, str(TEMPLATE_ROOT / "benchmarks" / script), *args],
+        env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+# One new migration is written as an Alembic revision or as a Django migration.
+@pytest.mark.parametrize("framework,orm", [("flask", "psycopg"), ("django", "django")])
+def test_fleet_benchmark_prints_its_figures(tmp_path, project_env, framework, orm):
+    output = run_benchmark(
+        "fleet.py",
+        *("--tenants", "3", "--framework", framework, "--orm", orm),
+        *("--keep", str(tmp_path / "fleet")),
+        env=project_env,
+    )
     for figure in FIGURES:
-        assert figure in done.stdout, done.stdout
+        assert figure in output, output
 
 
 THROUGHPUT_FIGURES = (
@@ -62,21 +67,13 @@ THROUGHPUT_FIGURES = (
 
 def test_throughput_benchmark_prints_its_figures(tmp_path, project_env):
     """The project and its untenanted control, served and loaded with wrk, on a tiny fleet."""
-    benchmark = TEMPLATE_ROOT / "benchmarks" / "throughput.py"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(benchmark),
-            *("--combination", "flask:psycopg:rls", "--tenants", "2", "--orders", "20"),
-            *("--rounds", "1", "--duration", "2", "--warmup", "1"),
-            *("--keep", str(tmp_path / "throughput")),
-        ],
+    output = run_benchmark(
+        "throughput.py",
+        *("--combination", "flask:psycopg:rls", "--tenants", "2", "--orders", "20"),
+        *("--rounds", "1", "--duration", "2", "--warmup", "1"),
+        *("--keep", str(tmp_path / "throughput")),
         env=project_env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
     for figure in THROUGHPUT_FIGURES:
-        assert figure in done.stdout, done.stdout
+        assert figure in output, output
