@@ -1,22 +1,27 @@
 """Throughput benchmark: a rendered project and its untenanted control under wrk, side by side.
 
-    uv run python benchmarks/throughput.py [--combination fastapi:sqlalchemy:rls ...]
-        [--framework F --orm O --isolation I] [--tenants 10] [--orders 1000]
-        [--rounds 3] [--duration 10] [--workers N] [--keep DIR] [--vcs-ref REF]
+    uv run python benchmarks/throughput.py [--suite issue]
+        [--combination fastapi:sqlalchemy:rls ...] [--framework F --orm O --isolation I]
+        [--tenants 10] [--orders 1000] [--rounds 4] [--duration 12] [--workers N]
+        [--keep DIR] [--vcs-ref REF]
 
 For each combination (default: one per framework, fastapi x sqlalchemy, flask x psycopg,
-django x django, all under rls) it renders this repository's template (`--vcs-ref`: default
+django x django, all under rls; `--suite issue`: what issue 15's "Done when" asks, every
+framework x data layer under rls and one pair under schema and under database) it renders
+this repository's template (`--vcs-ref`: default
 HEAD, uncommitted changes included, as the tests do) into a scratch folder, installs it with
 `uv sync` (plus gunicorn, and uvicorn-worker for FastAPI, into the project's environment
 when it lacks them: the control's server), and runs `throughput_driver.py` in the project's
 own environment, on its embedded PostgreSQL. The driver loads the tenants and their orders,
 serves the project with its own `serve` and the control (`benchmarks/controls/`: same
 framework, data layer and server, one shared table, an explicit `WHERE tenant_id = %s`),
-and measures both with wrk in alternating rounds. Figures, never assertions: they depend on
-the machine.
+and measures both, and the project again on one worker, with wrk in rounds whose order
+reverses every other round. It ends with one table of every combination's medians beside
+the targets. Figures, never assertions: they depend on the machine.
 """
 
 import argparse
+import json
 import platform
 import shutil
 import subprocess
@@ -29,10 +34,22 @@ from rendering import render_and_install
 
 DRIVER = Path(__file__).resolve().with_name("throughput_driver.py")
 DEFAULT_COMBINATIONS = ("fastapi:sqlalchemy:rls", "flask:psycopg:rls", "django:django:rls")
+SUITES = {
+    "issue": (
+        "fastapi:sqlalchemy:rls",
+        "fastapi:psycopg:rls",
+        "flask:sqlalchemy:rls",
+        "flask:psycopg:rls",
+        "django:django:rls",
+        "fastapi:psycopg:schema",
+        "fastapi:psycopg:database",
+    ),
+}
 
 
 def combinations(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[list[str]]:
-    chosen = [combination.split(":") for combination in args.combination or ()]
+    chosen = [combination.split(":") for combination in SUITES.get(args.suite, ())]
+    chosen += [combination.split(":") for combination in args.combination or ()]
     if args.framework or args.orm or args.isolation:
         framework = args.framework or "flask"
         orm = args.orm or {"fastapi": "sqlalchemy", "flask": "psycopg"}.get(framework, "django")
@@ -59,7 +76,7 @@ def install_control_server(project: Path, framework: str, env: dict[str, str]) -
         subprocess.run([*pip, *missing], cwd=project, env=env, check=True)
 
 
-def run(combination: list[str], folder: Path, args: argparse.Namespace) -> int:
+def run(combination: list[str], folder: Path, args: argparse.Namespace, summary: Path) -> int:
     framework, orm, isolation = combination
     started = time.perf_counter()
     answers = {"framework": framework, "orm": orm, "isolation": isolation}
@@ -78,6 +95,7 @@ def run(combination: list[str], folder: Path, args: argparse.Namespace) -> int:
         if getattr(args, option) is not None:
             options += [f"--{option}", str(getattr(args, option))]
     options += ["--threads", str(args.threads), "--connections", str(args.connections)]
+    options += ["--summary", str(summary)]
     return subprocess.run([*driver, *options], cwd=folder, env=env, check=False).returncode
 
 
@@ -89,13 +107,18 @@ def main() -> int:
         metavar="F:O:I",
         help="framework:orm:isolation, repeatable (default: " + ", ".join(DEFAULT_COMBINATIONS),
     )
+    parser.add_argument(
+        "--suite", choices=sorted(SUITES), help="a named set of combinations (issue: issue 15's)"
+    )
     parser.add_argument("--framework", help="one combination by parts (orm, isolation follow)")
     parser.add_argument("--orm")
     parser.add_argument("--isolation")
     parser.add_argument("--tenants", type=int, default=10, help="default 10")
     parser.add_argument("--orders", type=int, default=1000, help="per tenant, default 1000")
-    parser.add_argument("--rounds", type=int, default=3, help="default 3")
-    parser.add_argument("--duration", type=float, default=10, help="measured seconds, default 10")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="default 4 (even: each order as often)"
+    )
+    parser.add_argument("--duration", type=float, default=12, help="measured seconds, default 12")
     parser.add_argument("--warmup", type=float, default=3, help="seconds before each, default 3")
     parser.add_argument("--workers", type=int, help="server workers (default: one per core)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
@@ -112,14 +135,56 @@ def main() -> int:
     else:
         scratch = tempfile.mkdtemp(prefix="throughput-bench-")
         root = Path(scratch)
-    failed = 0
+    failed, summaries = 0, {}
     try:
         for combination in chosen:
-            failed += run(combination, root / "-".join(combination), args) != 0
+            name = "-".join(combination)
+            summary = root / f"{name}.summary.json"
+            failed += run(combination, root / name, args, summary) != 0
+            if summary.exists():
+                summaries[":".join(combination)] = json.loads(summary.read_text())
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+    print_summary(summaries, [":".join(combination) for combination in chosen])
     return 1 if failed else 0
+
+
+def print_summary(summaries: dict[str, dict], chosen: list[str]) -> None:
+    """One line per combination: its medians and each target's verdict (ok/MISSED; - when
+    none applies), the per-core ratio's spread over the rounds beside it."""
+
+    def judged(value: float | None, digits: int, met: bool | None, unit: str = "") -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.{digits}f}{unit} {'-' if met is None else verdict(met)}"
+
+    print("summary (medians; targets: per core vs control >= 0.97 rls/schema, 0.90 database;")
+    print("  app cores >= 1.4 and >= 1.4x one worker with the default workers; p99 <= 1.2x)")
+    print(
+        f"  {'combination':<26} {'req/s':>8} {'per core':>9}  {'per core vs control':<27}"
+        f" {'app cores':<12} {'vs one worker':<15} {'p99 vs control':<15} errors"
+    )
+    for name in chosen:
+        if name not in summaries:
+            print(f"  {name:<26} failed: see its output above")
+            continue
+        got = summaries[name]
+        vs_control = judged(got["per_core_vs_control"], 3, got["per_core_met"])
+        if got["per_core_vs_control_spread"]:
+            vs_control += f" ({got['per_core_vs_control_spread']})"
+        cores = judged(got["cores"], 2, got["cores_met"])
+        scaling = judged(got["vs_one_worker"], 2, got["vs_one_worker_met"], "x")
+        p99 = judged(got["p99_vs_control"], 2, got["p99_met"], "x")
+        print(
+            f"  {name:<26} {got['rps']:8.1f} {got['per_core']:9.1f}  {vs_control:<27}"
+            f" {cores:<12} {scaling:<15} {p99:<15} {got['errors']}",
+            flush=True,
+        )
+
+
+def verdict(met: bool) -> str:
+    return "ok" if met else "MISSED"
 
 
 if __name__ == "__main__":

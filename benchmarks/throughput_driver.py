@@ -31,7 +31,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import ExitStack, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -42,6 +42,7 @@ from typing import Any
 PER_CORE_TARGET = {"rls": 0.97, "schema": 0.97, "database": 0.90}
 P99_TARGET = 1.2
 CORES_TARGET = 1.4
+ONE_WORKER_TARGET = 1.4  # the default workers' req/s over one worker's
 CONTROL_DATABASE = "bench_control"
 CONTROLS = Path(__file__).resolve().with_name("controls")
 CONTROL_APPS = {
@@ -113,6 +114,18 @@ def project_command(command: str, workers: int | None, port: int) -> list[str]:
 def serve_offers_workers(command: str) -> bool:
     cli = [str(Path(sys.executable).with_name(command)), "serve", "--help"]
     return "--workers" in subprocess.run(cli, capture_output=True, text=True, check=True).stdout
+
+
+def worker_settings(package: str, workers: int) -> dict[str, str]:
+    """What `serve --workers N` gives each of its workers beside the settings (under database
+    isolation with MAX_DB_CONNECTIONS unset, its share of the connections), for a server of
+    one worker to be sized like one of them; {} when `serve` has no such plan."""
+    serving = importlib.import_module(f"{package}.web.serving")
+    if not hasattr(serving, "plan_workers"):
+        return {}
+    with redirect_stderr(io.StringIO()):  # its notes are the project's to print
+        planned = serving.plan_workers(workers)
+    return planned[1] if isinstance(planned, tuple) else {}
 
 
 def free_port() -> int:
@@ -353,8 +366,15 @@ def verdict(met: bool) -> str:
     return "ok" if met else "MISSED"
 
 
-def row(label: str, project: str, control: str = "", target: str = "", met: bool | None = None):
-    tail = f"{target:<22} {'' if met is None else verdict(met)}"
+def row(
+    label: str,
+    project: str,
+    control: str = "",
+    target: str = "",
+    met: bool | None = None,
+    spread: str = "",
+):
+    tail = f"{target:<27} {'' if met is None else verdict(met):<6}  {spread}"
     print(f"  {label:<30} {project:>12} {control:>12}   {tail}".rstrip(), flush=True)
 
 
@@ -362,64 +382,130 @@ def cores(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def print_round(number: int, project: Measure, control: Measure) -> None:
-    flagged = project.non_2xx + project.socket_errors + control.non_2xx + control.socket_errors
-    print(f"  round {number}{'   ERRORS: figures not to be trusted' if flagged else ''}")
-    for name, figures in (("project", project), ("control", control)):
+PROJECT, CONTROL, ONE_WORKER = "project", "control", "one worker"
+Round = dict[str, Measure]  # by server name: PROJECT, CONTROL, and ONE_WORKER when served
+
+
+def print_round(number: int, order: list[str], measured: Round) -> None:
+    flagged = sum(figures.non_2xx + figures.socket_errors for figures in measured.values())
+    print(
+        f"  round {number} ({', then '.join(order)})"
+        f"{'   ERRORS: figures not to be trusted' if flagged else ''}"
+    )
+    for name, figures in measured.items():
         print(
-            f"    {name}  {figures.rps:8.1f} req/s  p50 {figures.p50_ms:6.2f} ms"
+            f"    {name:<10}  {figures.rps:8.1f} req/s  p50 {figures.p50_ms:6.2f} ms"
             f"  p99 {figures.p99_ms:6.2f} ms  {figures.cores:4.2f} cores"
             f" (database {cores(figures.db_cores)})"
             f"  {figures.per_core:7.1f} req/s per core  non-2xx {figures.non_2xx}"
             f"  socket errors {figures.socket_errors}",
             flush=True,
         )
+    project, control = measured[PROJECT], measured[CONTROL]
+    one = measured.get(ONE_WORKER)
     print(
-        f"    ratio    req/s {project.rps / control.rps:.3f}"
+        f"    ratio vs control: req/s {project.rps / control.rps:.3f}"
         f"  per core {project.per_core / control.per_core:.3f}"
-        f"  p99 {project.p99_ms / control.p99_ms:.2f}x",
+        f"  p99 {project.p99_ms / control.p99_ms:.2f}x"
+        + (f";  req/s vs one worker {project.rps / one.rps:.2f}x" if one else ""),
         flush=True,
     )
 
 
-def print_medians(rounds: list[tuple[Measure, Measure]], isolation: str, cores_target: bool):
-    def median(pick: Callable[[Measure], float], which: int) -> float:
-        return statistics.median(pick(pair[which]) for pair in rounds)
+def spread(values: list[float], digits: int) -> str:
+    """min-max of the rounds' values: how far to trust their median."""
+    return f"{min(values):.{digits}f}-{max(values):.{digits}f}" if len(values) > 1 else ""
 
-    def ratio(pick: Callable[[Measure], float]) -> float:
-        return statistics.median(pick(project) / pick(control) for project, control in rounds)
 
+def print_medians(rounds: list[Round], isolation: str, default_workers: bool) -> dict:
+    """The medians, with the spread of the ratios and each target's verdict; what a summary
+    of the run keeps of them."""
+
+    def median(pick: Callable[[Measure], float], name: str) -> float:
+        return statistics.median(pick(measured[name]) for measured in rounds)
+
+    def ratios(pick: Callable[[Measure], float], over: str = CONTROL) -> list[float]:
+        return [pick(measured[PROJECT]) / pick(measured[over]) for measured in rounds]
+
+    both = (PROJECT, CONTROL)
     per_core_target = PER_CORE_TARGET.get(isolation)
-    print(f"  median of {len(rounds)} round(s)               project      control   target")
-    row("req/s", *(f"{median(lambda m: m.rps, i):.1f}" for i in (0, 1)))
-    row("p50 latency", *(f"{median(lambda m: m.p50_ms, i):.2f} ms" for i in (0, 1)))
-    row("p99 latency", *(f"{median(lambda m: m.p99_ms, i):.2f} ms" for i in (0, 1)))
-    cores = median(lambda m: m.cores, 0)
+    print(
+        f"  median of {len(rounds)} round(s)               project      control"
+        "   target                      (min-max of the rounds)"
+    )
+    row("req/s", *(f"{median(lambda m: m.rps, n):.1f}" for n in both))
+    row("p50 latency", *(f"{median(lambda m: m.p50_ms, n):.2f} ms" for n in both))
+    row("p99 latency", *(f"{median(lambda m: m.p99_ms, n):.2f} ms" for n in both))
+    app_cores = median(lambda m: m.cores, PROJECT)
     row(
         "app cores busy",
-        f"{cores:.2f}",
-        f"{median(lambda m: m.cores, 1):.2f}",
-        f">= {CORES_TARGET} (default workers)" if cores_target else "(workers set: none)",
-        cores >= CORES_TARGET if cores_target else None,
+        f"{app_cores:.2f}",
+        f"{median(lambda m: m.cores, CONTROL):.2f}",
+        f">= {CORES_TARGET} (default workers)" if default_workers else "(workers set: none)",
+        app_cores >= CORES_TARGET if default_workers else None,
+        spread([measured[PROJECT].cores for measured in rounds], 2),
     )
-    if rounds[0][0].db_cores is None:
+    if rounds[0][PROJECT].db_cores is None:
         row("database cores busy", "n/a", "n/a", "(PostgreSQL not on this machine)")
     else:
-        row("database cores busy", *(f"{median(lambda m: m.db_cores, i):.2f}" for i in (0, 1)))
-    row("req/s per app core", *(f"{median(lambda m: m.per_core, i):.1f}" for i in (0, 1)))
-    row("req/s vs control", f"{ratio(lambda m: m.rps):.3f}")
-    per_core = ratio(lambda m: m.per_core)
+        row("database cores busy", *(f"{median(lambda m: m.db_cores, n):.2f}" for n in both))
+    row("req/s per app core", *(f"{median(lambda m: m.per_core, n):.1f}" for n in both))
+    rps = ratios(lambda m: m.rps)
+    row("req/s vs control", f"{statistics.median(rps):.3f}", spread=spread(rps, 3))
+    per_core_ratios = ratios(lambda m: m.per_core)
+    per_core = statistics.median(per_core_ratios)
     row(
         "req/s per app core vs control",
         f"{per_core:.3f}",
         "",
         f">= {per_core_target}" if per_core_target else "(no target)",
         per_core >= per_core_target if per_core_target else None,
+        spread(per_core_ratios, 3),
     )
-    p99 = ratio(lambda m: m.p99_ms)
-    row("p99 vs control", f"{p99:.2f}x", "", f"<= {P99_TARGET}x", p99 <= P99_TARGET)
-    row("non-2xx responses", *(str(sum(pair[i].non_2xx for pair in rounds)) for i in (0, 1)))
-    row("socket errors", *(str(sum(pair[i].socket_errors for pair in rounds)) for i in (0, 1)))
+    p99_ratios = ratios(lambda m: m.p99_ms)
+    p99 = statistics.median(p99_ratios)
+    row(
+        "p99 vs control",
+        f"{p99:.2f}x",
+        "",
+        f"<= {P99_TARGET}x",
+        p99 <= P99_TARGET,
+        spread(p99_ratios, 2),
+    )
+    scaling = None
+    if ONE_WORKER in rounds[0]:
+        scaling_ratios = ratios(lambda m: m.rps, over=ONE_WORKER)
+        scaling = statistics.median(scaling_ratios)
+        row("req/s, project on one worker", f"{median(lambda m: m.rps, ONE_WORKER):.1f}")
+        row(
+            "req/s vs one worker",
+            f"{scaling:.2f}x",
+            "",
+            f">= {ONE_WORKER_TARGET}x (default workers)" if default_workers else "(no target)",
+            scaling >= ONE_WORKER_TARGET if default_workers else None,
+            spread(scaling_ratios, 2),
+        )
+    else:
+        row("req/s vs one worker", "n/a", "", "(one worker is what was served)")
+    row("non-2xx responses", *(str(sum(m[n].non_2xx for m in rounds)) for n in both))
+    row("socket errors", *(str(sum(m[n].socket_errors for m in rounds)) for n in both))
+    return {
+        "rps": median(lambda m: m.rps, PROJECT),
+        "per_core": median(lambda m: m.per_core, PROJECT),
+        "cores": app_cores,
+        "cores_met": app_cores >= CORES_TARGET if default_workers else None,
+        "per_core_vs_control": per_core,
+        "per_core_vs_control_spread": spread(per_core_ratios, 2),
+        "per_core_target": per_core_target,
+        "per_core_met": per_core >= per_core_target if per_core_target else None,
+        "p99_vs_control": p99,
+        "p99_met": p99 <= P99_TARGET,
+        "vs_one_worker": scaling,
+        "vs_one_worker_met": (
+            scaling >= ONE_WORKER_TARGET if default_workers and scaling is not None else None
+        ),
+        "errors": sum(f.non_2xx + f.socket_errors for m in rounds for f in m.values()),
+    }
 
 
 def main() -> int:
@@ -437,6 +523,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each measure")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c")
+    parser.add_argument("--summary", type=Path, help="write the medians there, as JSON")
     args = parser.parse_args()
     command = args.command or args.package.replace("_", "-")
 
@@ -458,7 +545,8 @@ def main() -> int:
         # Like for like until `serve` has workers: one process each.
         served = f"project: {command} serve (no --workers: one process)"
         workers = 1
-    print(f"  {served}; control: {described(control_command(args.framework, workers, 0))}")
+    one = f", and again with --workers 1 (alternating, {ONE_WORKER!r})" if workers > 1 else ""
+    print(f"  {served}{one}; control: {described(control_command(args.framework, workers, 0))}")
     print(
         f"  wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s after"
         f" {args.warmup:g} s of warm-up, X-Tenant-ID round-robin over {args.tenants} tenants;"
@@ -474,22 +562,46 @@ def main() -> int:
         "CONTROL_ORM": args.orm,
         "CONTROL_POOL_SIZE": str(settings.db_pool_size),
     }
-    project_port, control_port = free_port(), free_port()
-    with (
-        tempfile.NamedTemporaryFile("w", suffix=".lua") as script,
-        running(
-            "project",
-            project_command(command, workers if offers_workers else None, project_port),
-            project_port,
-            env,
-        ) as project,
-        running(
-            "control",
-            control_command(args.framework, workers, control_port),
-            control_port,
-            control_env,
-        ) as control,
-    ):
+    # The project once more on one worker, with what each of its workers has (under database
+    # isolation, its share of the connections): what the workers add over one.
+    each = worker_settings(args.package, workers)
+    one_worker_env = {**env, **each}
+    if args.isolation == "database":
+        cap = int(each.get("MAX_DB_CONNECTIONS", 0)) or getattr(
+            settings, "connection_cap", settings.max_db_connections
+        )
+        room = settings.model_copy(update={"max_db_connections": cap}).tenant_pool_capacity
+        churn = ": fewer than the tenants, pools close and reopen" if room < args.tenants else ""
+        print(
+            f"  each worker: MAX_DB_CONNECTIONS {cap}, room for {room} tenant pools of"
+            f" {settings.db_pool_size} for {args.tenants} tenants{churn}",
+            flush=True,
+        )
+    project_port, control_port, one_port = free_port(), free_port(), free_port()
+    with ExitStack() as stack:
+        script = stack.enter_context(tempfile.NamedTemporaryFile("w", suffix=".lua"))
+        project = stack.enter_context(
+            running(
+                PROJECT,
+                project_command(command, workers if offers_workers else None, project_port),
+                project_port,
+                env,
+            )
+        )
+        control = stack.enter_context(
+            running(
+                CONTROL,
+                control_command(args.framework, workers, control_port),
+                control_port,
+                control_env,
+            )
+        )
+        servers = [project, control]
+        if offers_workers and workers > 1:
+            one_worker_cli = project_command(command, 1, one_port)
+            servers.append(
+                stack.enter_context(running(ONE_WORKER, one_worker_cli, one_port, one_worker_env))
+            )
         script.write(WRK_SCRIPT % ", ".join(f'"{tenant}"' for tenant in fleet.tenant_ids))
         script.flush()
         # The same orders from both, so neither is measured answering an error page.
@@ -500,14 +612,18 @@ def main() -> int:
         print(f"  project and control list {same}: {len(mine)} for a tenant", flush=True)
         rounds = []
         for number in range(1, args.rounds + 1):
-            # Alternate which goes first: the second of a pair meets a warmer machine.
-            pair = (project, control) if number % 2 else (control, project)
+            # The order reversed every other round (A B C, C B A, ...): whatever drifts over
+            # the run (a warmer machine, a fuller cache, a neighbour's load) favours no one.
+            order = servers if number % 2 else servers[::-1]
             measured = {
-                server.name: measure(server, script.name, args, postmaster) for server in pair
+                server.name: measure(server, script.name, args, postmaster) for server in order
             }
-            rounds.append((measured["project"], measured["control"]))
-            print_round(number, *rounds[-1])
-    print_medians(rounds, args.isolation, cores_target=args.workers is None)
+            rounds.append({server.name: measured[server.name] for server in servers})
+            print_round(number, [server.name for server in order], rounds[-1])
+    summary = print_medians(rounds, args.isolation, default_workers=args.workers is None)
+    if args.summary:
+        summary.update(workers=workers, load=os.getloadavg()[0])
+        args.summary.write_text(json.dumps(summary))
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"  done {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load}")
     return 0

@@ -59,9 +59,13 @@ THROUGHPUT_FIGURES = (
     "req/s vs control",
     "req/s per app core vs control",
     "p99 vs control",
+    "req/s, project on one worker",
+    "req/s vs one worker",
     "non-2xx responses",
     "socket errors",
     "project and control list the same orders: 20 for a tenant",
+    "summary (medians",
+    "flask:psycopg:rls",
 )
 
 
