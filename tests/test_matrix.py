@@ -121,10 +121,10 @@ def served(project: Path, env: dict, port: int, answers: dict, workers: int = 2)
     requests get gunicorn's 30 s, so the wait is longer)."""
     probe = Probe(project, env, port, answers)
     if answers["isolation"] == "database":
-        # MAX_DB_CONNECTIONS is per worker: two of them must fit in the server's 97. That
-        # leaves each worker 2 tenant pools of 10 for 3 tenants: the LRU closes and reopens
-        # pools all through the PgBouncer rounds, which is covered that way.
-        env = {"MAX_DB_CONNECTIONS": "30", **env}
+        # Set, MAX_DB_CONNECTIONS is per worker: two of them must fit in the server's 97.
+        # That leaves each worker 2 tenant pools of 10 for 3 tenants: the LRU closes and
+        # reopens pools all through the PgBouncer rounds, which is covered that way.
+        env = {"MAX_DB_CONNECTIONS": "30", "DB_POOL_SIZE": "10", **env}
     server = subprocess.Popen(
         [
             "uv",
