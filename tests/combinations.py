@@ -17,10 +17,11 @@ STACK_QUESTIONS = ("framework", "orm", "isolation")
 
 
 def questions() -> dict:
+    """copier.yml's questions, without the computed values (`when: false`, never asked)."""
     return {
         key: value
         for key, value in yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()).items()
-        if not key.startswith("_")
+        if not key.startswith("_") and value.get("when") is not False
     }
 
 

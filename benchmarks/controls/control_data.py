@@ -1,4 +1,5 @@
-"""The control's data layer without Django: a psycopg_pool pool or a SQLAlchemy engine.
+"""The control's data layer without Django: a psycopg_pool pool or a SQLAlchemy engine, sync
+(Flask) or async (FastAPI: `async_lister`).
 
 Pooled as the project pools (psycopg: dict rows, a check on each checkout, no named prepared
 statements; SQLAlchemy: QueuePool of the same size, pre-ping), one shared `orders` table,
@@ -6,7 +7,7 @@ the tenant an explicit `WHERE tenant_id = %s`. Nothing binds a tenant to the tra
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,10 +36,11 @@ def psycopg_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
     return list_orders
 
 
-def sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
+def _sqlalchemy_parts() -> tuple[Any, type, dict[str, Any]]:
+    """The URL, the mapped `Order` and the engine options both SQLAlchemy listers use."""
     from psycopg.conninfo import conninfo_to_dict
-    from sqlalchemy import URL, DateTime, Numeric, String, create_engine, select
-    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+    from sqlalchemy import URL, DateTime, Numeric, String
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
     class Base(DeclarativeBase):
         pass
@@ -61,22 +63,72 @@ def sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
         database=params.pop("dbname", None),
         query={key: str(value) for key, value in params.items()},
     )
-    engine = create_engine(
-        url,
-        pool_size=POOL_SIZE,
-        max_overflow=0,
-        pool_pre_ping=True,
-        connect_args={"prepare_threshold": None},
-    )
+    options = {
+        "pool_size": POOL_SIZE,
+        "max_overflow": 0,
+        "pool_pre_ping": True,
+        "connect_args": {"prepare_threshold": None},
+    }
+    return url, Order, options
+
+
+def _newest_first(order: Any, tenant_id: uuid.UUID, limit: int, offset: int) -> Any:
+    from sqlalchemy import select
+
+    query = select(order).where(order.tenant_id == tenant_id)
+    return query.order_by(order.created_at.desc(), order.id).limit(limit).offset(offset)
+
+
+def sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    url, order, options = _sqlalchemy_parts()
+    engine = create_engine(url, **options)
 
     def list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Any]:
         with Session(engine, expire_on_commit=False) as session, session.begin():
-            newest_first = (
-                select(Order)
-                .where(Order.tenant_id == tenant_id)
-                .order_by(Order.created_at.desc(), Order.id)
+            return list(session.scalars(_newest_first(order, tenant_id, limit, offset)))
+
+    return list_orders
+
+
+def async_psycopg_lister() -> Callable[[uuid.UUID, int, int], Awaitable[list[Any]]]:
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    pool: AsyncConnectionPool | None = None
+
+    async def list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Any]:
+        nonlocal pool
+        if pool is None:  # on the worker's event loop; made and opened without yielding
+            pool = AsyncConnectionPool(
+                DSN,
+                kwargs={"row_factory": dict_row, "prepare_threshold": None},
+                check=AsyncConnectionPool.check_connection,
+                min_size=1,
+                max_size=POOL_SIZE,
+                open=False,
+                name="control",
             )
-            return list(session.scalars(newest_first.limit(limit).offset(offset)))
+            await pool.open()
+        async with pool.connection() as conn, conn.transaction():
+            cursor = await conn.execute(LIST_SQL, (tenant_id, limit, offset))
+            return await cursor.fetchall()
+
+    return list_orders
+
+
+def async_sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], Awaitable[list[Any]]]:
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    url, order, options = _sqlalchemy_parts()
+    engine = create_async_engine(url, **options)  # connects on the worker's event loop
+
+    async def list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Any]:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            found = await session.scalars(_newest_first(order, tenant_id, limit, offset))
+            return list(found)
 
     return list_orders
 
@@ -84,3 +136,8 @@ def sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
 def lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
     """`list_orders(tenant_id, limit, offset)` on the data layer CONTROL_ORM names."""
     return {"psycopg": psycopg_lister, "sqlalchemy": sqlalchemy_lister}[ORM]()
+
+
+def async_lister() -> Callable[[uuid.UUID, int, int], Awaitable[list[Any]]]:
+    """`lister`'s async twin (FastAPI): the async driver on the worker's event loop."""
+    return {"psycopg": async_psycopg_lister, "sqlalchemy": async_sqlalchemy_lister}[ORM]()

@@ -1,29 +1,30 @@
 """The untenanted control for FastAPI: `GET /api/orders` of one tenant, from a shared table.
 
-A plain `def` endpoint, run in the threadpool as the project's is.
+An `async def` endpoint on the async driver (an async psycopg pool, or async SQLAlchemy), as
+the project's are: no thread hand-off.
 """
 
 from typing import Annotated, Any
 
 from control_contract import NO_TENANT, Page, serialize, tenant_of
-from control_data import lister
+from control_data import async_lister
 from fastapi import FastAPI, Header, Query
 from fastapi.responses import JSONResponse
 
-list_orders = lister()
+list_orders = async_lister()
 app = FastAPI()
 
 
 @app.get("/health")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @app.get("/api/orders", response_model=None)
-def orders(
+async def orders(
     page: Annotated[Page, Query()], x_tenant_id: Annotated[str | None, Header()] = None
 ) -> list[dict[str, Any]] | JSONResponse:
     tenant_id = tenant_of(x_tenant_id)
     if tenant_id is None:
         return JSONResponse(NO_TENANT, status_code=400)
-    return [serialize(order) for order in list_orders(tenant_id, page.limit, page.offset)]
+    return [serialize(order) for order in await list_orders(tenant_id, page.limit, page.offset)]
