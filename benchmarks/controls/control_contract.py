@@ -10,14 +10,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
 
 # The database, the data layer and the pool size: set by benchmarks/throughput_driver.py.
 DSN = os.environ["CONTROL_DSN"]
 ORM = os.environ["CONTROL_ORM"]
 POOL_SIZE = int(os.environ.get("CONTROL_POOL_SIZE", "10"))
 
-COLUMNS = "id, product, quantity, total, created_at"
+LISTED = ("id", "product", "quantity", "total", "created_at")
+COLUMNS = ", ".join(LISTED)
 LIST_SQL = (
     f"SELECT {COLUMNS} FROM orders WHERE tenant_id = %s"
     " ORDER BY created_at DESC, id LIMIT %s OFFSET %s"
@@ -44,8 +45,15 @@ class Page(BaseModel):
     offset: Annotated[int, Field(ge=0, le=10**9)] = 0
 
 
-def serialize(order: Any) -> dict[str, Any]:
-    return OrderOut.model_validate(order).model_dump(mode="json")
+_ORDER_LIST = TypeAdapter(list[OrderOut])
+
+
+def serialize_many(orders: list[Any]) -> list[dict[str, Any]]:
+    """The orders (rows or mappings) as JSON-ready data, validated as one list, as the
+    project's `contract.serialize_many` does."""
+    return _ORDER_LIST.dump_python(
+        _ORDER_LIST.validate_python(orders, from_attributes=True), mode="json"
+    )
 
 
 def tenant_of(header: str | None) -> uuid.UUID | None:

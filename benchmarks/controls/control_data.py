@@ -1,9 +1,10 @@
 """The control's data layer without Django: a psycopg_pool pool or a SQLAlchemy engine, sync
 (Flask) or async (FastAPI: `async_lister`).
 
-Pooled as the project pools (psycopg: dict rows, a check on each checkout, no named prepared
-statements; SQLAlchemy: QueuePool of the same size, pre-ping), one shared `orders` table,
-the tenant an explicit `WHERE tenant_id = %s`. Nothing binds a tenant to the transaction.
+Pooled and read as the project's request path does (psycopg: dict rows, no named prepared
+statements, no check on checkout; SQLAlchemy: a pool of the same size, no pre-ping, rows of the
+contract's columns rather than `Order` objects), one shared `orders` table, the tenant an
+explicit `WHERE tenant_id = %s`. Nothing binds a tenant to the transaction.
 """
 
 import uuid
@@ -22,7 +23,6 @@ def psycopg_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
     pool = ConnectionPool(
         DSN,
         kwargs={"row_factory": dict_row, "prepare_threshold": None},
-        check=ConnectionPool.check_connection,
         min_size=1,
         max_size=POOL_SIZE,
         open=True,
@@ -66,7 +66,7 @@ def _sqlalchemy_parts() -> tuple[Any, type, dict[str, Any]]:
     options = {
         "pool_size": POOL_SIZE,
         "max_overflow": 0,
-        "pool_pre_ping": True,
+        "pool_pre_ping": False,
         "connect_args": {"prepare_threshold": None},
     }
     return url, Order, options
@@ -75,7 +75,8 @@ def _sqlalchemy_parts() -> tuple[Any, type, dict[str, Any]]:
 def _newest_first(order: Any, tenant_id: uuid.UUID, limit: int, offset: int) -> Any:
     from sqlalchemy import select
 
-    query = select(order).where(order.tenant_id == tenant_id)
+    columns = (order.id, order.product, order.quantity, order.total, order.created_at)
+    query = select(*columns).where(order.tenant_id == tenant_id)
     return query.order_by(order.created_at.desc(), order.id).limit(limit).offset(offset)
 
 
@@ -88,7 +89,7 @@ def sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
 
     def list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Any]:
         with Session(engine, expire_on_commit=False) as session, session.begin():
-            return list(session.scalars(_newest_first(order, tenant_id, limit, offset)))
+            return session.execute(_newest_first(order, tenant_id, limit, offset)).all()
 
     return list_orders
 
@@ -105,7 +106,6 @@ def async_psycopg_lister() -> Callable[[uuid.UUID, int, int], Awaitable[list[Any
             pool = AsyncConnectionPool(
                 DSN,
                 kwargs={"row_factory": dict_row, "prepare_threshold": None},
-                check=AsyncConnectionPool.check_connection,
                 min_size=1,
                 max_size=POOL_SIZE,
                 open=False,
@@ -127,8 +127,8 @@ def async_sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], Awaitable[list[
 
     async def list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Any]:
         async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-            found = await session.scalars(_newest_first(order, tenant_id, limit, offset))
-            return list(found)
+            found = await session.execute(_newest_first(order, tenant_id, limit, offset))
+            return found.all()
 
     return list_orders
 

@@ -1,14 +1,16 @@
 """The untenanted control for Django: `GET /api/orders` of one tenant, from a shared table.
 
 Under the Django ORM (CONTROL_ORM=django) the rows come through a model in an atomic block
-on a persistent connection (CONN_MAX_AGE and health checks as the project sets them);
+as mappings (`.values()`) on a persistent connection (CONN_MAX_AGE, no health checks, as
+the project sets them);
 under psycopg or SQLAlchemy through `control_data`, as the project's Django glue would.
 """
 
 import uuid
+from typing import Any
 
 import django
-from control_contract import DSN, NO_TENANT, ORM, Page, serialize, tenant_of
+from control_contract import DSN, LISTED, NO_TENANT, ORM, Page, serialize_many, tenant_of
 from django.conf import settings
 from django.urls import path
 from psycopg.conninfo import conninfo_to_dict
@@ -33,7 +35,7 @@ settings.configure(
             "PORT": params.pop("port", ""),
             "OPTIONS": {**params, "prepare_threshold": None},
             "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_HEALTH_CHECKS": False,
         }
     },
 )
@@ -59,9 +61,10 @@ class Order(models.Model):
         ordering = ["-created_at", "id"]
 
 
-def orm_list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Order]:
+def orm_list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[dict[str, Any]]:
     with transaction.atomic():
-        return list(Order.objects.filter(tenant_id=tenant_id)[offset : offset + limit])
+        found = Order.objects.filter(tenant_id=tenant_id).values(*LISTED)
+        return list(found[offset : offset + limit])
 
 
 if ORM == "django":
@@ -85,7 +88,7 @@ def orders(request: HttpRequest) -> JsonResponse:
     except ValidationError:
         return JsonResponse({"error": "Invalid request"}, status=422)
     found = list_orders(tenant_id, page.limit, page.offset)
-    return JsonResponse([serialize(order) for order in found], safe=False)
+    return JsonResponse(serialize_many(found), safe=False)
 
 
 urlpatterns = [path("health", health), path("api/orders", orders)]

@@ -6,7 +6,7 @@ the project's are: no thread hand-off.
 
 from typing import Annotated, Any
 
-from control_contract import NO_TENANT, Page, serialize, tenant_of
+from control_contract import NO_TENANT, Page, serialize_many, tenant_of
 from control_data import async_lister
 from fastapi import FastAPI, Header, Query
 from fastapi.responses import JSONResponse
@@ -27,4 +27,4 @@ async def orders(
     tenant_id = tenant_of(x_tenant_id)
     if tenant_id is None:
         return JSONResponse(NO_TENANT, status_code=400)
-    return [serialize(order) for order in await list_orders(tenant_id, page.limit, page.offset)]
+    return serialize_many(await list_orders(tenant_id, page.limit, page.offset))

@@ -1,6 +1,6 @@
 """The untenanted control for Flask: `GET /api/orders` of one tenant, from a shared table."""
 
-from control_contract import NO_TENANT, Page, serialize, tenant_of
+from control_contract import NO_TENANT, Page, serialize_many, tenant_of
 from control_data import lister
 from flask import Flask, request
 
@@ -20,4 +20,4 @@ def orders():
     if tenant_id is None:
         return NO_TENANT, 400
     page = Page.model_validate(request.args.to_dict())
-    return [serialize(order) for order in list_orders(tenant_id, page.limit, page.offset)]
+    return serialize_many(list_orders(tenant_id, page.limit, page.offset))
