@@ -16,18 +16,22 @@ from typing import Any
 from control_contract import DSN, LIST_SQL, ORM, POOL_SIZE
 
 
-def psycopg_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
+def _pool_options() -> dict[str, Any]:
+    """What the sync and the async psycopg pools share."""
     from psycopg.rows import dict_row
+
+    return {
+        "kwargs": {"row_factory": dict_row, "prepare_threshold": None},
+        "min_size": 1,
+        "max_size": POOL_SIZE,
+        "name": "control",
+    }
+
+
+def psycopg_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
     from psycopg_pool import ConnectionPool
 
-    pool = ConnectionPool(
-        DSN,
-        kwargs={"row_factory": dict_row, "prepare_threshold": None},
-        min_size=1,
-        max_size=POOL_SIZE,
-        open=True,
-        name="control",
-    )
+    pool = ConnectionPool(DSN, open=True, **_pool_options())
 
     def list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Any]:
         with pool.connection() as conn, conn.transaction():
@@ -95,7 +99,6 @@ def sqlalchemy_lister() -> Callable[[uuid.UUID, int, int], list[Any]]:
 
 
 def async_psycopg_lister() -> Callable[[uuid.UUID, int, int], Awaitable[list[Any]]]:
-    from psycopg.rows import dict_row
     from psycopg_pool import AsyncConnectionPool
 
     pool: AsyncConnectionPool | None = None
@@ -103,14 +106,7 @@ def async_psycopg_lister() -> Callable[[uuid.UUID, int, int], Awaitable[list[Any
     async def list_orders(tenant_id: uuid.UUID, limit: int, offset: int) -> list[Any]:
         nonlocal pool
         if pool is None:  # on the worker's event loop; made and opened without yielding
-            pool = AsyncConnectionPool(
-                DSN,
-                kwargs={"row_factory": dict_row, "prepare_threshold": None},
-                min_size=1,
-                max_size=POOL_SIZE,
-                open=False,
-                name="control",
-            )
+            pool = AsyncConnectionPool(DSN, open=False, **_pool_options())
             await pool.open()
         async with pool.connection() as conn, conn.transaction():
             cursor = await conn.execute(LIST_SQL, (tenant_id, limit, offset))
