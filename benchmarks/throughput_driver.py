@@ -77,8 +77,8 @@ end
 
 def control_command(framework: str, workers: int, port: int) -> list[str]:
     """The control's server: what the project's `serve` runs with `--workers` (gunicorn; the
-    gthread worker with 8 threads for WSGI apps, uvicorn's worker for FastAPI). Align it here
-    when `serve` changes."""
+    gthread worker with 8 threads for WSGI apps, uvicorn's worker for FastAPI; a listening
+    socket per worker, `--reuse-port`). Align it here when `serve` changes."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     if framework == "fastapi":
         worker = ["--worker-class", "uvicorn_worker.UvicornWorker"]
@@ -87,7 +87,7 @@ def control_command(framework: str, workers: int, port: int) -> list[str]:
     return [
         gunicorn,
         *worker,
-        *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+        *("--workers", str(workers), "--reuse-port", "--bind", f"127.0.0.1:{port}"),
         *("--pythonpath", str(CONTROLS), "--log-level", "warning"),
         CONTROL_APPS[framework],
     ]
