@@ -65,7 +65,8 @@ def wait_for_health(url: str, server: subprocess.Popen, deadline: float) -> None
             with urllib.request.urlopen(url, timeout=2) as reply:
                 assert json.load(reply) == {"status": "ok"}
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            # TimeoutError: a worker still starting on a loaded machine answered slowly; ask again
             time.sleep(0.3)
     pytest.fail("serve did not answer /health in time")
 
