@@ -8,7 +8,7 @@ installed in its environment):
 
 The tenants are made by the project's own `tenancy.provisioning.create_tenant`; their orders
 are loaded with COPY as the owner, each tenant's inside a transaction bound to it by the
-project's own `isolation.database_of` / `isolation.bind_tenant` (rls: the shared table, the
+project's own `isolation.database_of` / `binding.bind` (rls: the shared table, the
 tenant_id filled by its default; schema: the tenant's schema; database: the tenant's
 database). The same rows, tenant_id included, go to one shared table in a database of their
 own, `bench_control`, which the untenanted control (`benchmarks/controls/`) serves.
@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 # Targets of issue 15: the control's figures times these.
 PER_CORE_TARGET = {"rls": 0.97, "schema": 0.97, "database": 0.90}
@@ -134,14 +133,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def first_value_on(conn: Any) -> Callable[[str, tuple], object]:
-    def execute(query: str, params: tuple = ()) -> object:
-        row = conn.execute(query, params).fetchone()
-        return None if row is None else row[0]
-
-    return execute
-
-
 @dataclass
 class Fleet:
     tenant_ids: list[str]
@@ -152,6 +143,8 @@ def build_fleet(package: str, tenants: int, orders: int) -> Fleet:
     """The tenants, through the project's provisioning, and their orders, loaded as the owner."""
     provisioning = importlib.import_module(f"{package}.tenancy.provisioning")
     isolation = importlib.import_module(f"{package}.tenancy.isolation")
+    bind = importlib.import_module(f"{package}.tenancy.binding").bind
+    first_value_on = importlib.import_module(f"{package}.tenancy.reach").first_value_on
     postgres = importlib.import_module(f"{package}.postgres")
     made = [
         provisioning.create_tenant(f"Bench {number}", f"bench-{number:03d}")
@@ -178,7 +171,7 @@ def build_fleet(package: str, tenants: int, orders: int) -> Fleet:
             postgres.owner_connection(isolation.database_of(tenant)) as conn,
             conn.transaction(),
         ):
-            isolation.bind_tenant(first_value_on(conn), tenant)
+            bind(first_value_on(conn), isolation.tenant_binding(tenant))
             with conn.cursor().copy(f"COPY orders ({columns}) FROM STDIN") as copy:
                 for row in mine:
                     copy.write_row((row[0], *row[2:]))

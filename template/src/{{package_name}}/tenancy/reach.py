@@ -466,7 +466,7 @@ def parent_rows(conn: psycopg.Connection, table: str, tables: Sequence[str]) -> 
 
 
 def first_value_on(conn: psycopg.Connection) -> Callable[[str, tuple], object]:
-    """`conn`'s execute as `isolation.bind_tenant` takes it: runs one statement, returns the
+    """`conn`'s execute as `binding.bind` takes it: runs one statement, returns the
     first value of its first row (the audit binds exactly as requests do)."""
 
     def execute(query: str, params: tuple = ()) -> object:
