@@ -40,6 +40,8 @@ SUITES = {
         "fastapi:psycopg:rls",
         "flask:sqlalchemy:rls",
         "flask:psycopg:rls",
+        "django:sqlalchemy:rls",
+        "django:psycopg:rls",
         "django:django:rls",
         "fastapi:psycopg:schema",
         "fastapi:psycopg:database",
