@@ -16,7 +16,7 @@ own environment, on its embedded PostgreSQL. The driver loads the tenants and th
 serves the project with its own `serve` and the control (`benchmarks/controls/`: same
 framework, data layer and server, one shared table, an explicit `WHERE tenant_id = %s`),
 and measures both, and the project again on one worker, with wrk in rounds whose order
-reverses every other round. It ends with one table of every combination's medians beside
+reverses every other round; each server runs only while it is measured. It ends with one table of every combination's medians beside
 the targets. Figures, never assertions: they depend on the machine.
 """
 

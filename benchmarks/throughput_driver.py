@@ -31,7 +31,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -560,59 +560,63 @@ def main() -> int:
     each = worker_settings(args.package, workers)
     one_worker_env = {**env, **each}
     if args.isolation == "database":
-        cap = int(each.get("MAX_DB_CONNECTIONS", 0)) or getattr(
-            settings, "connection_cap", settings.max_db_connections
+        sized = settings.model_copy(
+            update={
+                "max_db_connections": int(each.get("MAX_DB_CONNECTIONS", 0))
+                or getattr(settings, "connection_cap", settings.max_db_connections),
+                "db_pool_size": int(each.get("DB_POOL_SIZE", settings.db_pool_size)),
+            }
         )
-        room = settings.model_copy(update={"max_db_connections": cap}).tenant_pool_capacity
+        room = sized.tenant_pool_capacity
         churn = ": fewer than the tenants, pools close and reopen" if room < args.tenants else ""
         print(
-            f"  each worker: MAX_DB_CONNECTIONS {cap}, room for {room} tenant pools of"
-            f" {settings.db_pool_size} for {args.tenants} tenants{churn}",
+            f"  each worker: MAX_DB_CONNECTIONS {sized.connection_cap}, room for {room} tenant"
+            f" pools of {sized.db_pool_size} for {args.tenants} tenants{churn}",
             flush=True,
         )
     project_port, control_port, one_port = free_port(), free_port(), free_port()
-    with ExitStack() as stack:
-        script = stack.enter_context(tempfile.NamedTemporaryFile("w", suffix=".lua"))
-        project = stack.enter_context(
-            running(
-                PROJECT,
-                project_command(command, workers if offers_workers else None, project_port),
-                project_port,
-                env,
-            )
-        )
-        control = stack.enter_context(
-            running(
-                CONTROL,
-                control_command(args.framework, workers, control_port),
-                control_port,
-                control_env,
-            )
-        )
-        servers = [project, control]
-        if offers_workers and workers > 1:
-            one_worker_cli = project_command(command, 1, one_port)
-            servers.append(
-                stack.enter_context(running(ONE_WORKER, one_worker_cli, one_port, one_worker_env))
-            )
+    # Each server runs only while it is measured (and the project and the control once, to
+    # compare their answers): one left idle beside it would hold connections the measured one
+    # may need (a database-isolation worker keeps a pool per tenant open for a minute) and
+    # spend CPU on its pools' upkeep.
+    servers = {
+        PROJECT: (
+            project_command(command, workers if offers_workers else None, project_port),
+            project_port,
+            env,
+        ),
+        CONTROL: (
+            control_command(args.framework, workers, control_port),
+            control_port,
+            control_env,
+        ),
+    }
+    if offers_workers and workers > 1:
+        servers[ONE_WORKER] = (project_command(command, 1, one_port), one_port, one_worker_env)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT % ", ".join(f'"{tenant}"' for tenant in fleet.tenant_ids))
         script.flush()
         # The same orders from both, so neither is measured answering an error page.
-        mine, theirs = (orders_of(server, fleet.tenant_ids[0]) for server in (project, control))
+        with running(PROJECT, *servers[PROJECT]) as project:
+            mine = orders_of(project, fleet.tenant_ids[0])
+        with running(CONTROL, *servers[CONTROL]) as control:
+            theirs = orders_of(control, fleet.tenant_ids[0])
         if len(mine) != len(theirs) or not mine:
             raise SystemExit(f"project lists {len(mine)} orders, control {len(theirs)}")
         same = "the same orders" if mine == theirs else "as many orders (bodies differ)"
         print(f"  project and control list {same}: {len(mine)} for a tenant", flush=True)
         rounds = []
+        names = list(servers)
         for number in range(1, args.rounds + 1):
             # The order reversed every other round (A B C, C B A, ...): whatever drifts over
             # the run (a warmer machine, a fuller cache, a neighbour's load) favours no one.
-            order = servers if number % 2 else servers[::-1]
-            measured = {
-                server.name: measure(server, script.name, args, postmaster) for server in order
-            }
-            rounds.append({server.name: measured[server.name] for server in servers})
-            print_round(number, [server.name for server in order], rounds[-1])
+            order = names if number % 2 else names[::-1]
+            measured = {}
+            for name in order:
+                with running(name, *servers[name]) as server:
+                    measured[name] = measure(server, script.name, args, postmaster)
+            rounds.append({name: measured[name] for name in names})
+            print_round(number, order, rounds[-1])
     summary = print_medians(rounds, args.isolation, default_workers=args.workers is None)
     if args.summary:
         summary.update(workers=workers, load=os.getloadavg()[0])
