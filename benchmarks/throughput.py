@@ -3,21 +3,28 @@
     uv run python benchmarks/throughput.py [--suite issue]
         [--combination fastapi:sqlalchemy:rls ...] [--framework F --orm O --isolation I]
         [--tenants 10] [--orders 1000] [--rounds 4] [--duration 12] [--workers N]
-        [--keep DIR] [--vcs-ref REF]
+        [--keep DIR] [--vcs-ref REF] [--profile DIR]
 
 For each combination (default: one per framework, fastapi x sqlalchemy, flask x psycopg,
 django x django, all under rls; `--suite issue`: what issue 15's "Done when" asks, every
 framework x data layer under rls and one pair under schema and under database) it renders
-this repository's template (`--vcs-ref`: default
-HEAD, uncommitted changes included, as the tests do) into a scratch folder, installs it with
-`uv sync` (plus gunicorn, and uvicorn-worker for FastAPI, into the project's environment
-when it lacks them: the control's server), and runs `throughput_driver.py` in the project's
-own environment, on its embedded PostgreSQL. The driver loads the tenants and their orders,
-serves the project with its own `serve` and the control (`benchmarks/controls/`: same
-framework, data layer and server, one shared table, an explicit `WHERE tenant_id = %s`),
-and measures both, and the project again on one worker, with wrk in rounds whose order
-reverses every other round; each server runs only while it is measured. It ends with one table of every combination's medians beside
-the targets. Figures, never assertions: they depend on the machine.
+this repository's template (`--vcs-ref`: default HEAD, uncommitted changes included, as the
+tests do) into a scratch folder, installs it with `uv sync` (plus gunicorn, and
+uvicorn-worker for FastAPI, into the project's environment when it lacks them: the
+control's server), and runs `throughput_driver.py` in the project's own environment, on its
+embedded PostgreSQL. The driver loads the tenants and their orders, serves the project with
+its own `serve` and the control (`benchmarks/controls/`: same framework, data layer and
+server, one shared table, an explicit `WHERE tenant_id = %s`), and measures both, and the
+project again on one worker, with wrk in rounds whose order reverses every other round;
+each server runs only while it is measured. It ends with one table of every combination's
+medians beside the targets. Figures, never assertions: they depend on the machine.
+
+`--profile DIR` records each server with py-spy (`pip install py-spy`; it needs ptrace rights)
+over each measured window, every process of its tree, into
+DIR/<combination>/<server>-round<N>.txt as collapsed stacks (one line per stack and its
+sample count: flamegraph.pl and speedscope read them) and prints where the samples went. The
+sampling costs the servers a little CPU, so read the figures of a profiled run as profiles,
+not as the benchmark.
 """
 
 import argparse
@@ -98,6 +105,8 @@ def run(combination: list[str], folder: Path, args: argparse.Namespace, summary:
             options += [f"--{option}", str(getattr(args, option))]
     options += ["--threads", str(args.threads), "--connections", str(args.connections)]
     options += ["--summary", str(summary)]
+    if args.profile:
+        options += ["--profile", str(args.profile.resolve() / "-".join(combination))]
     return subprocess.run([*driver, *options], cwd=folder, env=env, check=False).returncode
 
 
@@ -127,6 +136,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (default 32)")
     parser.add_argument("--keep", type=Path, help="render into DIR and keep it (default: scratch)")
     parser.add_argument("--vcs-ref", default="HEAD", help="template version (default: HEAD)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy record every server while it is measured, into DIR/<combination>/",
+    )
     args = parser.parse_args()
     chosen = combinations(args, parser)
 

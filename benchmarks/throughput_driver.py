@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -328,16 +329,70 @@ def run_wrk(url: str, script: str, args: argparse.Namespace, seconds: float) -> 
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
+@contextmanager
+def profiled(server: Server, output: Path | None) -> Iterator[None]:
+    """py-spy recording every process of `server`'s tree while the block runs, into `output`
+    as collapsed stacks (nothing when `output` is None)."""
+    if output is None:
+        yield
+        return
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy on the PATH: pip install py-spy")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    record = [spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking"]
+    record += ["--full-filenames", "--format", "raw", "--output", str(output)]
+    spy_process = subprocess.Popen(record, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        spy_process.send_signal(signal.SIGINT)  # py-spy writes what it has, then exits
+        _, errors = spy_process.communicate(timeout=60)
+    if not output.exists():
+        raise SystemExit(f"py-spy wrote no profile: {errors.decode(errors='replace')[-500:]}")
+
+
+def where_the_samples_went(profile: Path, top: int = 8) -> str:
+    """The samples of a collapsed-stacks profile by the package of the frame they were in
+    (site-packages' top-level package, the project's package, or the standard library's
+    module), the busiest first."""
+    by_package: dict[str, int] = {}
+    for line in profile.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        leaf = stack.rsplit(";", 1)[-1]
+        source = re.search(r"\((.*?):\d+\)$", leaf)
+        where = Path(source[1]) if source else Path("?")
+        parts = where.parts
+        if "site-packages" in parts:
+            package = parts[parts.index("site-packages") + 1]
+        elif "src" in parts:
+            package = parts[parts.index("src") + 1]
+        elif where.suffix == ".py":
+            package = f"python:{where.stem}"
+        else:
+            package = "native"
+        by_package[package] = by_package.get(package, 0) + int(count)
+    total = sum(by_package.values()) or 1
+    busiest = sorted(by_package.items(), key=lambda item: -item[1])[:top]
+    return ", ".join(f"{package} {100 * count / total:.0f}%" for package, count in busiest)
+
+
 def measure(
-    server: Server, script: str, args: argparse.Namespace, postmaster: int | None
+    server: Server,
+    script: str,
+    args: argparse.Namespace,
+    postmaster: int | None,
+    profile: Path | None = None,
 ) -> Measure:
     """wrk on `server` after a warm-up; the CPU of its process tree (and of PostgreSQL's,
-    when it runs on this machine) over the measured window."""
+    when it runs on this machine) over the measured window, recorded by py-spy into `profile`
+    when given."""
     run_wrk(server.url, script, args, args.warmup)
     db_before = tree_cpu_seconds(postmaster) if postmaster else 0.0
-    before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
-    output = run_wrk(server.url, script, args, args.duration)
-    after, elapsed = tree_cpu_seconds(server.process.pid), time.monotonic() - started
+    with profiled(server, profile):
+        before, started = tree_cpu_seconds(server.process.pid), time.monotonic()
+        output = run_wrk(server.url, script, args, args.duration)
+        after, elapsed = tree_cpu_seconds(server.process.pid), time.monotonic() - started
     db_after = tree_cpu_seconds(postmaster) if postmaster else 0.0
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -517,6 +572,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c")
     parser.add_argument("--summary", type=Path, help="write the medians there, as JSON")
+    parser.add_argument("--profile", type=Path, help="py-spy each measured server into DIR")
     args = parser.parse_args()
     command = args.command or args.package.replace("_", "-")
 
@@ -611,12 +667,18 @@ def main() -> int:
             # The order reversed every other round (A B C, C B A, ...): whatever drifts over
             # the run (a warmer machine, a fuller cache, a neighbour's load) favours no one.
             order = names if number % 2 else names[::-1]
-            measured = {}
+            measured, profiles = {}, {}
             for name in order:
+                if args.profile:
+                    profiles[name] = args.profile / f"{name.replace(' ', '-')}-round{number}.txt"
                 with running(name, *servers[name]) as server:
-                    measured[name] = measure(server, script.name, args, postmaster)
+                    measured[name] = measure(
+                        server, script.name, args, postmaster, profiles.get(name)
+                    )
             rounds.append({name: measured[name] for name in names})
             print_round(number, order, rounds[-1])
+            for name, profile in profiles.items():
+                print(f"    {name} profile ({profile}): {where_the_samples_went(profile)}")
     summary = print_medians(rounds, args.isolation, default_workers=args.workers is None)
     if args.summary:
         summary.update(workers=workers, load=os.getloadavg()[0])

@@ -3,6 +3,7 @@
 Nothing is timed here: the figures depend on the machine (see the README's Benchmarks).
 """
 
+import re
 import subprocess
 import sys
 
@@ -70,14 +71,23 @@ THROUGHPUT_FIGURES = (
 
 
 def test_throughput_benchmark_prints_its_figures(tmp_path, project_env):
-    """The project and its untenanted control, served and loaded with wrk, on a tiny fleet."""
+    """The project and its untenanted control, served and loaded with wrk, on a tiny fleet,
+    each recorded by py-spy while it is measured."""
+    profiles = tmp_path / "profiles"
     output = run_benchmark(
         "throughput.py",
         *("--combination", "flask:psycopg:rls", "--tenants", "2", "--orders", "20"),
         *("--rounds", "1", "--duration", "2", "--warmup", "1"),
-        *("--keep", str(tmp_path / "throughput")),
+        *("--keep", str(tmp_path / "throughput"), "--profile", str(profiles)),
         env=project_env,
         timeout=300,
     )
     for figure in THROUGHPUT_FIGURES:
         assert figure in output, output
+    for server in ("project", "control", "one-worker"):
+        profile = profiles / "flask-psycopg-rls" / f"{server}-round1.txt"
+        # Collapsed stacks: frames joined by ';', then the sample count.
+        assert re.match(r"\S.*;.* \d+$", profile.read_text().splitlines()[0]), profile
+        # Where the samples went, the busiest package first: a share of them each.
+        name = server.replace("-", " ")
+        assert re.search(rf"^    {name} profile \(.*\): \S+ \d+%", output, re.MULTILINE), output
