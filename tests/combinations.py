@@ -83,25 +83,29 @@ TENANCY_SAMPLE = (
 )
 
 
-def tenancy_sample() -> list[dict]:
-    """TENANCY_SAMPLE spread over the accepted pairs, refusing any value copier.yml lacks."""
+def answer_sample() -> list[dict]:
+    """The answers beyond the stack, sampled: each TENANCY_SAMPLE entry on a different
+    accepted pair, and each python_version but the default on one of those entries (the full
+    framework × orm × isolation product runs on the default version). Refuses any value
+    copier.yml lacks.
+
+    The pairs are those under rls and schema: what a sample varies (resolvers, rate limits, the
+    Python version) is request handling and packaging, which no isolation strategy changes,
+    and database isolation's suite, a database per tenant, is the costliest to run again."""
     all_questions = questions()
-    pairs = accepted_combinations()
-    sample = []
-    for n, answers in enumerate(TENANCY_SAMPLE):
+    for answers in TENANCY_SAMPLE:
         for key, value in answers.items():
             offered = choice_values(all_questions[key])
             assert set(value if isinstance(value, list) else [value]) <= set(offered), (key, value)
-        sample.append({**pairs[(2 * n) % len(pairs)], **answers})
-    return sample
-
-
-def python_version_sample() -> list[dict]:
-    """Each python_version choice other than the default, on a different accepted pair
-    (the full framework × orm × isolation product runs on the default version)."""
-    question = questions()["python_version"]
-    others = [v for v in choice_values(question) if v != question["default"]]
-    pairs = accepted_combinations()[::-1]
-    return [
-        {**pairs[n % len(pairs)], "python_version": version} for n, version in enumerate(others)
+    python = all_questions["python_version"]
+    other_pythons = [v for v in choice_values(python) if v != python["default"]]
+    assert len(other_pythons) <= len(TENANCY_SAMPLE), "a Python version without a sample"
+    pairs = [pair for pair in accepted_combinations() if pair["isolation"] != "database"]
+    # Every third pair: the samples spread over the frameworks, the data layers and both
+    # strategies.
+    sample = [
+        {**pairs[(3 * n) % len(pairs)], **answers} for n, answers in enumerate(TENANCY_SAMPLE)
     ]
+    for entry, version in zip(sample[::-1], other_pythons, strict=False):
+        entry["python_version"] = version
+    return sample

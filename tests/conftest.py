@@ -14,11 +14,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def project_env() -> dict[str, str]:
-    """The environment a user's shell would have: none of this repository's venv or database."""
+    """The environment a user's shell would have: none of this repository's venv or database.
+    Nor PYTHONDONTWRITEBYTECODE (set on CI machines): a suite starts dozens of CLI, server and
+    worker processes, and each would compile the project's modules from source again."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "DATABASE_URL", "APP_DB_USER", "APP_DB_PASSWORD")
+        if key
+        not in (
+            "VIRTUAL_ENV",
+            "DATABASE_URL",
+            "APP_DB_USER",
+            "APP_DB_PASSWORD",
+            "PYTHONDONTWRITEBYTECODE",
+        )
         and not key.startswith(("PYTEST_", "UV_PROJECT"))
     }
     env["PATH"] = os.pathsep.join(

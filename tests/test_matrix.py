@@ -18,9 +18,8 @@ import pytest
 
 from .combinations import (
     accepted_combinations,
+    answer_sample,
     combination_id,
-    python_version_sample,
-    tenancy_sample,
 )
 from .pooler import run_behind_pgbouncer
 
@@ -197,7 +196,7 @@ def interpreter(version: str) -> str:
 
 @pytest.mark.parametrize(
     "answers",
-    [*accepted_combinations(), *tenancy_sample(), *python_version_sample()],
+    [*accepted_combinations(), *answer_sample()],
     ids=combination_id,
 )
 def test_combination(copie, answers, project_env, free_port, record_property):
@@ -220,7 +219,10 @@ def test_combination(copie, answers, project_env, free_port, record_property):
     mark = step("lint", mark)
 
     python = interpreter(result.answers["python_version"])
-    run(["uv", "sync", "--python", python], project, project_env)
+    # Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on CI machines)
+    # every CLI, server and worker process the suite starts would otherwise compile each
+    # library it imports from source again (`import my_api.cli`: 3.3 s instead of 1.5 s).
+    run(["uv", "sync", "--compile-bytecode", "--python", python], project, project_env)
     mark = step("install", mark)
 
     run_project_tests(project, project_env, "-q")
