@@ -20,7 +20,9 @@ each server runs only while it is measured. It ends with one table of every comb
 medians beside the targets. Figures, never assertions: they depend on the machine.
 
 `--profile DIR` records each server with py-spy (`pip install py-spy`; it needs ptrace rights)
-over each measured window, every process of its tree, into
+over each measured window, every process of its tree, sampling only the thread that holds the
+GIL (`--gil`: where the workers' CPU goes; without it a gthread worker's eight threads waiting
+on their sockets outnumber the one that works), into
 DIR/<combination>/<server>-round<N>.txt as collapsed stacks (one line per stack and its
 sample count: flamegraph.pl and speedscope read them) and prints where the samples went. The
 sampling costs the servers a little CPU, so read the figures of a profiled run as profiles,

@@ -341,6 +341,7 @@ def profiled(server: Server, output: Path | None) -> Iterator[None]:
         raise SystemExit("--profile needs py-spy on the PATH: pip install py-spy")
     output.parent.mkdir(parents=True, exist_ok=True)
     record = [spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--nonblocking"]
+    record += ["--gil"]  # what holds the GIL: the CPU a worker spends, not its threads' waits
     record += ["--full-filenames", "--format", "raw", "--output", str(output)]
     spy_process = subprocess.Popen(record, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
