@@ -3,7 +3,7 @@
     uv run python benchmarks/throughput.py [--suite issue]
         [--combination fastapi:sqlalchemy:rls ...] [--framework F --orm O --isolation I]
         [--tenants 10] [--orders 1000] [--rounds 4] [--duration 12] [--workers N]
-        [--keep DIR] [--vcs-ref REF] [--profile DIR]
+        [--keep DIR] [--vcs-ref REF] [--profile DIR] [--control-one-worker]
 
 For each combination (default: one per framework, fastapi x sqlalchemy, flask x psycopg,
 django x django, all under rls; `--suite issue`: what issue 15's "Done when" asks, every
@@ -109,6 +109,8 @@ def run(combination: list[str], folder: Path, args: argparse.Namespace, summary:
     options += ["--summary", str(summary)]
     if args.profile:
         options += ["--profile", str(args.profile.resolve() / "-".join(combination))]
+    if args.control_one_worker:
+        options.append("--control-one-worker")
     return subprocess.run([*driver, *options], cwd=folder, env=env, check=False).returncode
 
 
@@ -142,6 +144,11 @@ def main() -> int:
         "--profile",
         type=Path,
         help="py-spy record every server while it is measured, into DIR/<combination>/",
+    )
+    parser.add_argument(
+        "--control-one-worker",
+        action="store_true",
+        help="the control on one worker too: what a second worker gives an app on this machine",
     )
     args = parser.parse_args()
     chosen = combinations(args, parser)
@@ -193,6 +200,8 @@ def print_summary(summaries: dict[str, dict], chosen: list[str]) -> None:
             vs_control += f" ({got['per_core_vs_control_spread']})"
         cores = judged(got["cores"], 2, got["cores_met"])
         scaling = judged(got["vs_one_worker"], 2, got["vs_one_worker_met"], "x")
+        if got.get("control_vs_one_worker"):
+            scaling += f" (control {got['control_vs_one_worker']:.2f}x)"
         p99 = judged(got["p99_vs_control"], 2, got["p99_met"], "x")
         print(
             f"  {name:<26} {got['rps']:8.1f} {got['per_core']:9.1f}  {vs_control:<27}"

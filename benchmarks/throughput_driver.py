@@ -432,7 +432,9 @@ def cores(value: float | None) -> str:
 
 
 PROJECT, CONTROL, ONE_WORKER = "project", "control", "one worker"
-Round = dict[str, Measure]  # by server name: PROJECT, CONTROL, and ONE_WORKER when served
+CONTROL_ONE_WORKER = "control on one worker"
+# By server name: PROJECT, CONTROL, and ONE_WORKER and CONTROL_ONE_WORKER when served.
+Round = dict[str, Measure]
 
 
 def print_round(number: int, order: list[str], measured: Round) -> None:
@@ -441,9 +443,10 @@ def print_round(number: int, order: list[str], measured: Round) -> None:
         f"  round {number} ({', then '.join(order)})"
         f"{'   ERRORS: figures not to be trusted' if flagged else ''}"
     )
+    width = max(len(name) for name in measured)
     for name, figures in measured.items():
         print(
-            f"    {name:<10}  {figures.rps:8.1f} req/s  p50 {figures.p50_ms:6.2f} ms"
+            f"    {name:<{width}}  {figures.rps:8.1f} req/s  p50 {figures.p50_ms:6.2f} ms"
             f"  p99 {figures.p99_ms:6.2f} ms  {figures.cores:4.2f} cores"
             f" (database {cores(figures.db_cores)})"
             f"  {figures.per_core:7.1f} req/s per core  non-2xx {figures.non_2xx}"
@@ -451,12 +454,13 @@ def print_round(number: int, order: list[str], measured: Round) -> None:
             flush=True,
         )
     project, control = measured[PROJECT], measured[CONTROL]
-    one = measured.get(ONE_WORKER)
+    one, control_one = measured.get(ONE_WORKER), measured.get(CONTROL_ONE_WORKER)
     print(
         f"    ratio vs control: req/s {project.rps / control.rps:.3f}"
         f"  per core {project.per_core / control.per_core:.3f}"
         f"  p99 {project.p99_ms / control.p99_ms:.2f}x"
-        + (f";  req/s vs one worker {project.rps / one.rps:.2f}x" if one else ""),
+        + (f";  req/s vs one worker {project.rps / one.rps:.2f}x" if one else "")
+        + (f" (control {control.rps / control_one.rps:.2f}x)" if control_one else ""),
         flush=True,
     )
 
@@ -473,8 +477,10 @@ def print_medians(rounds: list[Round], isolation: str, default_workers: bool) ->
     def median(pick: Callable[[Measure], float], name: str) -> float:
         return statistics.median(pick(measured[name]) for measured in rounds)
 
-    def ratios(pick: Callable[[Measure], float], over: str = CONTROL) -> list[float]:
-        return [pick(measured[PROJECT]) / pick(measured[over]) for measured in rounds]
+    def ratios(
+        pick: Callable[[Measure], float], over: str = CONTROL, of: str = PROJECT
+    ) -> list[float]:
+        return [pick(measured[of]) / pick(measured[over]) for measured in rounds]
 
     both = (PROJECT, CONTROL)
     per_core_target = PER_CORE_TARGET.get(isolation)
@@ -534,7 +540,21 @@ def print_medians(rounds: list[Round], isolation: str, default_workers: bool) ->
             scaling >= ONE_WORKER_TARGET if default_workers else None,
             spread(scaling_ratios, 2),
         )
-    else:
+    control_scaling = None
+    if CONTROL_ONE_WORKER in rounds[0]:
+        control_ratios = ratios(lambda m: m.rps, over=CONTROL_ONE_WORKER, of=CONTROL)
+        control_scaling = statistics.median(control_ratios)
+        alone = median(lambda m: m.rps, CONTROL_ONE_WORKER)
+        row("req/s, control on one worker", "", f"{alone:.1f}")
+        row(
+            "control vs its one worker",
+            "",
+            f"{control_scaling:.2f}x",
+            "(what the machine allows)",
+            None,
+            spread(control_ratios, 2),
+        )
+    if ONE_WORKER not in rounds[0]:
         row("req/s vs one worker", "n/a", "", "(one worker is what was served)")
     row("non-2xx responses", *(str(sum(m[n].non_2xx for m in rounds)) for n in both))
     row("socket errors", *(str(sum(m[n].socket_errors for m in rounds)) for n in both))
@@ -553,6 +573,7 @@ def print_medians(rounds: list[Round], isolation: str, default_workers: bool) ->
         "vs_one_worker_met": (
             scaling >= ONE_WORKER_TARGET if default_workers and scaling is not None else None
         ),
+        "control_vs_one_worker": control_scaling,
         "errors": sum(f.non_2xx + f.socket_errors for m in rounds for f in m.values()),
     }
 
@@ -574,6 +595,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="wrk -c")
     parser.add_argument("--summary", type=Path, help="write the medians there, as JSON")
     parser.add_argument("--profile", type=Path, help="py-spy each measured server into DIR")
+    parser.add_argument(
+        "--control-one-worker",
+        action="store_true",
+        help="serve the control on one worker too: what a second worker gives an app here",
+    )
     args = parser.parse_args()
     command = args.command or args.package.replace("_", "-")
 
@@ -650,6 +676,10 @@ def main() -> int:
     }
     if offers_workers and workers > 1:
         servers[ONE_WORKER] = (project_command(command, 1, one_port), one_port, one_worker_env)
+        if args.control_one_worker:
+            port = free_port()
+            control_alone = control_command(args.framework, 1, port)
+            servers[CONTROL_ONE_WORKER] = (control_alone, port, control_env)
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT % ", ".join(f'"{tenant}"' for tenant in fleet.tenant_ids))
         script.flush()

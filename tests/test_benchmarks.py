@@ -62,6 +62,8 @@ THROUGHPUT_FIGURES = (
     "p99 vs control",
     "req/s, project on one worker",
     "req/s vs one worker",
+    "req/s, control on one worker",
+    "control vs its one worker",
     "non-2xx responses",
     "socket errors",
     "project and control list the same orders: 20 for a tenant",
@@ -72,19 +74,20 @@ THROUGHPUT_FIGURES = (
 
 def test_throughput_benchmark_prints_its_figures(tmp_path, project_env):
     """The project and its untenanted control, served and loaded with wrk, on a tiny fleet,
-    each recorded by py-spy while it is measured."""
+    each also on one worker, each recorded by py-spy while it is measured."""
     profiles = tmp_path / "profiles"
     output = run_benchmark(
         "throughput.py",
         *("--combination", "flask:psycopg:rls", "--tenants", "2", "--orders", "20"),
         *("--rounds", "1", "--duration", "2", "--warmup", "1"),
         *("--keep", str(tmp_path / "throughput"), "--profile", str(profiles)),
+        "--control-one-worker",
         env=project_env,
         timeout=300,
     )
     for figure in THROUGHPUT_FIGURES:
         assert figure in output, output
-    for server in ("project", "control", "one-worker"):
+    for server in ("project", "control", "one-worker", "control-on-one-worker"):
         profile = profiles / "flask-psycopg-rls" / f"{server}-round1.txt"
         # Collapsed stacks: frames joined by ';', then the sample count.
         assert re.match(r"\S.*;.* \d+$", profile.read_text().splitlines()[0]), profile
