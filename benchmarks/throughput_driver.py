@@ -540,7 +540,9 @@ def print_medians(rounds: list[Round], isolation: str, default_workers: bool) ->
             scaling >= ONE_WORKER_TARGET if default_workers else None,
             spread(scaling_ratios, 2),
         )
-    control_scaling = None
+    else:
+        row("req/s vs one worker", "n/a", "", "(one worker is what was served)")
+    control_scaling = None  # the control on one worker is served only beside ONE_WORKER
     if CONTROL_ONE_WORKER in rounds[0]:
         control_ratios = ratios(lambda m: m.rps, over=CONTROL_ONE_WORKER, of=CONTROL)
         control_scaling = statistics.median(control_ratios)
@@ -554,8 +556,6 @@ def print_medians(rounds: list[Round], isolation: str, default_workers: bool) ->
             None,
             spread(control_ratios, 2),
         )
-    if ONE_WORKER not in rounds[0]:
-        row("req/s vs one worker", "n/a", "", "(one worker is what was served)")
     row("non-2xx responses", *(str(sum(m[n].non_2xx for m in rounds)) for n in both))
     row("socket errors", *(str(sum(m[n].socket_errors for m in rounds)) for n in both))
     return {
