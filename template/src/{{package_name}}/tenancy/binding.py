@@ -99,7 +99,9 @@ async def begin_bound_async(conn: AsyncConnection[Any], binding: Binding | None)
 
 def _error(result: pq.abc.PGresult, encoding: str) -> errors.Error:
     """psycopg's exception for an error `result`: the class of its SQLSTATE (none: the
-    connection was lost, an OperationalError)."""
+    connection was lost, an OperationalError, as psycopg's cursors raise and the data layer's
+    handling of lost connections expects; `psycopg.errors.error_from_result` would make it a
+    DatabaseError)."""
     message = (result.error_message or b"").decode(encoding, "replace").strip()
     sqlstate = result.error_field(pq.DiagnosticField.SQLSTATE)
     if not sqlstate:
